@@ -1,0 +1,82 @@
+# Dealer Management System on Tryton 8.0: the front door.
+#   make run    build everything if needed, create the demo database, serve :8000
+#   make test   build everything if needed, run the test suite on SQLite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SAO_VERSION := 8.0.11
+SAO := vendor/sao/package
+DATA := $(CURDIR)/data
+DB ?= dms
+SIZE ?= small
+LANG_DEMO ?= en
+PG_URI ?= postgresql://postgres@127.0.0.1:5432/
+
+export TRYTOND_CONFIG ?= $(CURDIR)/config/trytond.conf
+export TRYTOND_DATABASE__PATH ?= $(DATA)
+export TRYTOND_WEB__ROOT ?= $(CURDIR)/$(SAO)
+
+.PHONY: all env sao browser run serve demo-data test test-pg test-long ci bench constraints clean distclean
+
+all: env sao
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade 'pip>=24'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+sao: $(SAO)/.installed
+
+$(SAO)/.installed:
+	mkdir -p vendor/sao
+	cd vendor/sao && npm pack --silent tryton-sao@$(SAO_VERSION) \
+		&& tar xzf tryton-sao-$(SAO_VERSION).tgz \
+		&& rm tryton-sao-$(SAO_VERSION).tgz
+	cd $(SAO) && npm install --omit=dev --legacy-peer-deps --no-audit \
+		--no-fund --silent
+	touch $@
+
+# Debian's Chromium for the browser tests (never a downloaded browser)
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -q && apt-get install -y -q chromium; }
+
+$(DATA)/$(DB).sqlite: | env
+	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
+
+demo-data: env
+	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
+
+run: env sao $(DATA)/$(DB).sqlite
+	@echo
+	@echo "Web client:  http://localhost:8000/   (database $(DB))"
+	@echo "Logins:      admin / admin; dealer logins: see README.md"
+	@echo
+	$(BIN)/trytond -d $(DB)
+
+test: env sao browser
+	$(BIN)/python tests/run.py
+
+test-pg: env sao browser
+	$(BIN)/python tests/run.py --postgresql '$(PG_URI)'
+
+ci: test test-pg
+
+bench: env
+	$(BIN)/python bench/run.py
+
+constraints: env
+	( echo '# Pinned versions of every Python dependency (Tryton 8.0 series).'; \
+	  echo '# Regenerate with: make constraints'; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e' ) > constraints.txt
+
+clean:
+	rm -rf .cache build *.egg-info addons/*.egg-info test-results
+
+distclean: clean
+	rm -rf $(VENV) vendor data

@@ -1,0 +1,43 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from trytond.model import Index, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+    dealer = fields.Many2One(
+        'dms.dealer', "Dealer", ondelete='RESTRICT',
+        domain=[
+            ('party', '=', Eval('party', -1)),
+            ],
+        states={
+            'readonly': Eval('state') != 'draft',
+            },
+        help="The dealer that placed the order.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.dealer, Index.Range()),
+                where=t.dealer != None))  # noqa: E711
+
+    @fields.depends('party', 'dealer')
+    def on_change_party(self):
+        super().on_change_party()
+        self.dealer = self.party.dealer if self.party else None
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('party') and 'dealer' not in values:
+            dealers = Dealer.search(
+                [('party', '=', values['party'])], limit=1)
+            if dealers:
+                values['dealer'] = dealers[0].id
+        return values

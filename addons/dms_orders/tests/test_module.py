@@ -1,0 +1,11 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from trytond.tests.test_tryton import ModuleTestCase
+
+
+class DmsOrdersTestCase(ModuleTestCase):
+    "Test dms_orders module"
+    module = 'dms_orders'
+
+
+del ModuleTestCase

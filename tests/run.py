@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Run the whole DMS test suite: every module's tests and the cross-module
+tests under tests/, on SQLite (default) or PostgreSQL (--postgresql URI).
+
+Tryton's test database cache (DB_CACHE) is keyed on a hash of addons/ because
+Tryton keys it on module names only: a change of code or XML builds a new
+cache entry instead of reusing a stale one.
+"""
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADDONS = os.path.join(ROOT, 'addons')
+CACHE = os.path.join(ROOT, '.cache', 'db')
+
+
+def addons_hash():
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(ADDONS):
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in {'__pycache__'} and not d.endswith('.egg-info'))
+        for filename in sorted(filenames):
+            if filename.endswith(('.pyc', '.rst', '.md')) \
+                    or filename == 'CHANGELOG':
+                continue
+            path = os.path.join(dirpath, filename)
+            digest.update(os.path.relpath(path, ADDONS).encode())
+            with open(path, 'rb') as fp:
+                digest.update(fp.read())
+    return digest.hexdigest()[:16]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--postgresql', metavar='URI',
+        help="run on PostgreSQL at URI (e.g. postgresql://postgres@"
+        "127.0.0.1:5432/)")
+    parser.add_argument('--no-cache', action='store_true',
+        help="do not use the test database cache")
+    parser.add_argument('-k', dest='patterns', action='append',
+        help="only run tests matching the pattern (unittest -k)")
+    parser.add_argument('--only', choices=['modules', 'cross'],
+        help="run only the module tests or only tests/")
+    parser.add_argument('-v', '--verbose', action='store_true')
+    args = parser.parse_args()
+
+    key = addons_hash()
+    if args.postgresql:
+        os.environ['TRYTOND_DATABASE_URI'] = args.postgresql
+        os.environ.setdefault('DB_NAME', 'test_dms_%s' % os.getpid())
+        backend = 'postgresql'
+    else:
+        os.environ['TRYTOND_DATABASE_URI'] = 'sqlite://'
+        os.environ.setdefault('DB_NAME', ':memory:')
+        backend = 'sqlite'
+    if not args.no_cache:
+        cache = os.path.join(CACHE, '%s-%s' % (backend, key))
+        # Drop cache entries of older versions of addons/
+        if os.path.isdir(CACHE):
+            for entry in os.listdir(CACHE):
+                if entry.startswith(backend + '-') and entry != (
+                        os.path.basename(cache)):
+                    shutil.rmtree(os.path.join(CACHE, entry),
+                        ignore_errors=True)
+        os.makedirs(cache, exist_ok=True)
+        os.environ['DB_CACHE'] = cache
+    # Make the suite independent of the user's configuration file
+    os.environ.pop('TRYTOND_CONFIG', None)
+    os.environ.setdefault('DMS_TEST_BACKEND', backend)
+
+    sys.path.insert(0, ADDONS)
+    sys.path.insert(0, ROOT)
+    loader = unittest.TestLoader()
+    if args.patterns:
+        loader.testNamePatterns = [
+            p if '*' in p else '*%s*' % p for p in args.patterns]
+    suite = unittest.TestSuite()
+    if args.only in {None, 'modules'}:
+        for module in sorted(os.listdir(ADDONS)):
+            if os.path.isfile(os.path.join(ADDONS, module, 'tryton.cfg')):
+                suite.addTests(loader.discover(
+                        os.path.join(ADDONS, module, 'tests'),
+                        top_level_dir=ADDONS))
+    if args.only in {None, 'cross'}:
+        suite.addTests(loader.discover(
+                os.path.join(ROOT, 'tests'), top_level_dir=ROOT))
+
+    print("DMS test suite on %s (cache key %s)" % (backend, key),
+        flush=True)
+    runner = unittest.TextTestRunner(verbosity=2 if args.verbose else 1)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors) + len(
+        result.unexpectedSuccesses)
+    skipped = len(result.skipped)
+    passed = result.testsRun - failed - skipped
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    if result.testsRun == 0:
+        print("no test ran", file=sys.stderr)
+        return 1
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
