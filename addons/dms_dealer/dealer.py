@@ -482,6 +482,10 @@ class ChangeTier(Wizard):
     def transition_change(self):
         pool = Pool()
         Dealer = pool.get('dms.dealer')
+        # Wizard forms are not validated by the server
+        if not self.start.tier or not (self.start.reason or '').strip():
+            raise DealerValidationError(gettext(
+                    'dms_dealer.msg_tier_change_tier_reason_required'))
         with Transaction().set_context(
                 dms_tier_change_reason=self.start.reason):
             Dealer.write([self.record], {'tier': self.start.tier.id})

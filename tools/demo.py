@@ -1,0 +1,1213 @@
+"""Create the DMS demo database, or add generated data to it for benchmarks.
+
+    tools/demo.py --database dms --size small --lang en
+
+The database is created if it is missing, the four DMS modules are
+activated with their dependencies and Simplified Chinese is made
+translatable.  Then the demo is filled in, one phase at a time:
+
+- the factory company (CNY), its chart of accounts, fiscal years, the
+  administrator (``admin``/``admin``) and sales representatives;
+- China with six provinces and their cities, as subdivisions and as the
+  territory tree of the dealer network;
+- four dealer tiers, each with its price list, payment term and credit limit;
+- 24 dealers with their parties, portal accounts (password ``demo1234``),
+  sub-dealers, states and tier changes;
+- 60 products in 6 categories, stock, and sales in several states.
+
+``--size medium|large`` (or ``--dealers``, ``--products``, ``--sale-lines``)
+adds generated dealers ``D00001``..., products ``SKU-000001``... and
+confirmed or done sales in batches of plain ``create`` calls, one committed
+transaction per batch, without running the workflows.
+
+Every record is looked up by its code, e-mail or name before it is created,
+so running the script again creates nothing.  Content is reproducible:
+random choices come from ``random.Random(42)`` and dates are relative to
+today.  Names are English with Chinese translations; ``--lang zh_CN`` gives
+Chinese names to the parties and makes Chinese the administrator's language.
+
+Configuration comes from ``TRYTOND_CONFIG`` and the ``TRYTOND_<SECTION>__<KEY>``
+environment variables, which take precedence over the file.
+"""
+import argparse
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from decimal import Decimal
+
+from tqdm import tqdm
+
+import trytond.config as config
+from trytond.pool import Pool
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction
+
+MODULES = ['dms_dealer', 'dms_orders', 'dms_campaigns', 'dms_reports']
+LANGUAGES = ['en', 'zh_CN']
+SIZES = {
+    # generated dealers, products and sale lines added to the demo
+    'small': (0, 0, 0),
+    'medium': (500, 2_000, 20_000),
+    'large': (5_000, 20_000, 1_000_000),
+    }
+BATCH = 1_000
+SEED = 42
+ADMIN_EMAIL = 'admin@example.com'
+PORTAL_DOMAIN = 'dealers.example.com'
+PORTAL_PASSWORD = 'demo1234'
+
+COMPANY = ("Yangtze Appliance Manufacturing Co.", "长江家电制造有限公司")
+COMPANY_ADDRESS = ("88 Binjiang Avenue", "滨江大道88号", 'CN-ZJ-HZ')
+# (login, English name, Chinese name); the first one is the administrator
+EMPLOYEES = [
+    ('admin', "Zhang Wei", "张伟"),
+    (None, "Chen Jing", "陈静"),
+    (None, "Wang Fang", "王芳"),
+    (None, "Liu Yang", "刘洋"),
+    ]
+CHINA = ('CN', 'CHN', '156', "China", "中国")
+# (code, subdivision type, English, Chinese, cities or districts:
+#   (code, English, Chinese, latitude, longitude))
+PROVINCES = [
+    ('ZJ', 'province', "Zhejiang", "浙江省", [
+            ('HZ', "Hangzhou", "杭州市", 30.2741, 120.1551),
+            ('NB', "Ningbo", "宁波市", 29.8683, 121.5440),
+            ('WZ', "Wenzhou", "温州市", 27.9943, 120.6994),
+            ]),
+    ('GD', 'province', "Guangdong", "广东省", [
+            ('GZ', "Guangzhou", "广州市", 23.1291, 113.2644),
+            ('SZ', "Shenzhen", "深圳市", 22.5431, 114.0579),
+            ('FS', "Foshan", "佛山市", 23.0215, 113.1214),
+            ]),
+    ('JS', 'province', "Jiangsu", "江苏省", [
+            ('NJ', "Nanjing", "南京市", 32.0603, 118.7969),
+            ('SU', "Suzhou", "苏州市", 31.2990, 120.5853),
+            ('WX', "Wuxi", "无锡市", 31.4912, 120.3119),
+            ]),
+    ('SC', 'province', "Sichuan", "四川省", [
+            ('CD', "Chengdu", "成都市", 30.5728, 104.0668),
+            ('MY', "Mianyang", "绵阳市", 31.4675, 104.6796),
+            ]),
+    ('SH', 'municipality', "Shanghai", "上海市", [
+            ('PD', "Pudong", "浦东新区", 31.2215, 121.5447),
+            ('MH', "Minhang", "闵行区", 31.1129, 121.3817),
+            ]),
+    ('BJ', 'municipality', "Beijing", "北京市", [
+            ('CY', "Chaoyang", "朝阳区", 39.9215, 116.4431),
+            ('HD', "Haidian", "海淀区", 39.9593, 116.2981),
+            ]),
+    ]
+# (code, English, Chinese, sequence, supply priority, marketing fund rate,
+#  credit limit, price factor, payment days, benefits)
+TIERS = [
+    ('PLATINUM', "Platinum", "白金", 10, 40, '0.05', 2_000_000, '0.80', 60,
+        "20% off list price, first supply priority, 5% marketing fund, "
+        "60 days net, dedicated account manager."),
+    ('GOLD', "Gold", "黄金", 20, 30, '0.03', 1_000_000, '0.85', 45,
+        "15% off list price, high supply priority, 3% marketing fund, "
+        "45 days net."),
+    ('SILVER', "Silver", "白银", 30, 20, '0.02', 500_000, '0.90', 30,
+        "10% off list price, 2% marketing fund, 30 days net."),
+    ('BRONZE', "Bronze", "青铜", 40, 10, '0.01', 200_000, '0.95', 30,
+        "5% off list price, 1% marketing fund, 30 days net."),
+    ]
+# Dealer names: "<city> <word> <kind>" in English, "<city><word><kind>"
+NAME_WORDS = [
+    ("Xinghe", "星河"), ("Hengtai", "恒泰"), ("Jinshi", "金石"),
+    ("Huamei", "华美"), ("Ruifeng", "瑞丰"), ("Tianyi", "天一"),
+    ("Dongfang", "东方"), ("Changsheng", "长盛"), ("Baoli", "宝利"),
+    ("Hongda", "宏达"), ("Yongxin", "永鑫"), ("Zhongcheng", "中诚"),
+    ]
+NAME_KINDS = [
+    ("Trading Co.", "商贸有限公司"),
+    ("Appliance Co.", "电器有限公司"),
+    ("Electrical Sales Co.", "电器销售有限公司"),
+    ]
+# D0001..D0024: (city code, tier, tier changed to or None, state,
+#  parent index or None); D0001 is Platinum and D0005 Gold, both active
+DEALERS = [
+    ('CN-ZJ-HZ', 'PLATINUM', None, 'active', None),
+    ('CN-ZJ-NB', 'SILVER', None, 'active', 1),
+    ('CN-ZJ-WZ', 'BRONZE', None, 'active', 1),
+    ('CN-GD-GZ', 'PLATINUM', None, 'active', None),
+    ('CN-GD-SZ', 'GOLD', None, 'active', 4),
+    ('CN-GD-FS', 'SILVER', None, 'active', 4),
+    ('CN-JS-NJ', 'GOLD', None, 'active', None),
+    ('CN-JS-SU', 'GOLD', None, 'active', 7),
+    ('CN-JS-WX', 'BRONZE', None, 'active', 7),
+    ('CN-SC-CD', 'SILVER', 'GOLD', 'active', None),
+    ('CN-SC-MY', 'BRONZE', None, 'active', None),
+    ('CN-SH-PD', 'PLATINUM', None, 'active', None),
+    ('CN-SH-MH', 'GOLD', 'SILVER', 'active', None),
+    ('CN-BJ-CY', 'PLATINUM', None, 'active', None),
+    ('CN-BJ-HD', 'GOLD', None, 'active', None),
+    ('CN-ZJ-HZ', 'GOLD', None, 'active', None),
+    ('CN-GD-GZ', 'BRONZE', 'SILVER', 'active', None),
+    ('CN-GD-SZ', 'BRONZE', None, 'active', None),
+    ('CN-JS-NJ', 'SILVER', None, 'active', None),
+    ('CN-SC-CD', 'SILVER', None, 'active', None),
+    ('CN-ZJ-NB', 'BRONZE', None, 'suspended', None),
+    ('CN-ZJ-WZ', 'BRONZE', None, 'terminated', None),
+    ('CN-GD-FS', 'BRONZE', None, 'prospect', None),
+    ('CN-JS-SU', 'SILVER', None, 'prospect', None),
+    ]
+TIER_CHANGE_REASONS = {
+    'GOLD': "Annual review: sales target exceeded by 18%.",
+    'SILVER': "Annual review: two quarters below target.",
+    }
+UPGRADE_REASON = "Joined the summer co-marketing campaign with strong results."
+# (SKU prefix, English, Chinese, models: (English, Chinese, list price))
+CATEGORIES = [
+    ('AC', "Air Conditioners", "空调", [
+            ("Split Air Conditioner 1 HP", "壁挂式空调 1匹", 2299),
+            ("Split Air Conditioner 1.5 HP", "壁挂式空调 1.5匹", 2899),
+            ("Inverter Air Conditioner 1.5 HP", "变频空调 1.5匹", 3299),
+            ("Floor Air Conditioner 2 HP", "立柜式空调 2匹", 4599),
+            ("Floor Air Conditioner 3 HP", "立柜式空调 3匹", 5999),
+            ("Ducted Air Conditioner 3 HP", "风管机 3匹", 7499),
+            ("Mobile Air Conditioner", "移动空调", 1699),
+            ("Window Air Conditioner", "窗式空调", 1499),
+            ("Central Air Conditioner 5 HP", "中央空调 5匹", 12999),
+            ("Fresh Air Conditioner 1.5 HP", "新风空调 1.5匹", 3999),
+            ]),
+    ('RF', "Refrigerators", "冰箱", [
+            ("Single Door Refrigerator 120 L", "单门冰箱 120升", 899),
+            ("Double Door Refrigerator 210 L", "双门冰箱 210升", 1599),
+            ("Triple Door Refrigerator 260 L", "三门冰箱 260升", 2199),
+            ("French Door Refrigerator 450 L", "法式多门冰箱 450升", 4999),
+            ("Side by Side Refrigerator 600 L", "对开门冰箱 600升", 5999),
+            ("Cross Door Refrigerator 500 L", "十字对开门冰箱 500升", 5499),
+            ("Chest Freezer 200 L", "卧式冷柜 200升", 1299),
+            ("Upright Freezer 180 L", "立式冷柜 180升", 1499),
+            ("Wine Cooler 40 Bottles", "红酒柜 40瓶", 2599),
+            ("Mini Refrigerator 50 L", "迷你冰箱 50升", 599),
+            ]),
+    ('WM', "Washing Machines", "洗衣机", [
+            ("Top Load Washer 8 kg", "波轮洗衣机 8公斤", 1199),
+            ("Top Load Washer 10 kg", "波轮洗衣机 10公斤", 1499),
+            ("Front Load Washer 8 kg", "滚筒洗衣机 8公斤", 1999),
+            ("Front Load Washer 10 kg", "滚筒洗衣机 10公斤", 2599),
+            ("Washer Dryer 10 kg", "洗烘一体机 10公斤", 3499),
+            ("Heat Pump Dryer 10 kg", "热泵干衣机 10公斤", 3999),
+            ("Twin Tub Washer 9 kg", "双缸洗衣机 9公斤", 899),
+            ("Mini Washer 3 kg", "迷你洗衣机 3公斤", 699),
+            ("Wall Mounted Washer 3 kg", "壁挂洗衣机 3公斤", 1799),
+            ("Twin Drum Washer 12 kg", "分区洗衣机 12公斤", 5999),
+            ]),
+    ('WH', "Water Heaters", "热水器", [
+            ("Electric Water Heater 50 L", "电热水器 50升", 899),
+            ("Electric Water Heater 60 L", "电热水器 60升", 1099),
+            ("Electric Water Heater 80 L", "电热水器 80升", 1399),
+            ("Gas Water Heater 13 L", "燃气热水器 13升", 1599),
+            ("Gas Water Heater 16 L", "燃气热水器 16升", 1999),
+            ("Instant Water Heater", "即热式热水器", 1299),
+            ("Heat Pump Water Heater 200 L", "空气能热水器 200升", 6999),
+            ("Solar Water Heater 150 L", "太阳能热水器 150升", 3299),
+            ("Kitchen Water Heater 6 L", "厨宝 6升", 499),
+            ("Wall Hung Boiler 24 kW", "壁挂炉 24千瓦", 4599),
+            ]),
+    ('KA', "Kitchen Appliances", "厨房电器", [
+            ("Range Hood", "抽油烟机", 2299),
+            ("Gas Hob Double Burner", "双眼燃气灶", 1299),
+            ("Built-in Oven 60 L", "嵌入式烤箱 60升", 3299),
+            ("Steam Oven 50 L", "蒸烤一体机 50升", 4999),
+            ("Dishwasher 13 Sets", "洗碗机 13套", 3999),
+            ("Microwave Oven 23 L", "微波炉 23升", 599),
+            ("Rice Cooker 4 L", "电饭煲 4升", 399),
+            ("Induction Cooker", "电磁炉", 299),
+            ("Water Purifier", "净水器", 1999),
+            ("Disinfection Cabinet", "消毒柜", 1499),
+            ]),
+    ('SP', "Spare Parts", "配件", [
+            ("Compressor", "压缩机", 899),
+            ("Fan Motor", "风扇电机", 199),
+            ("Control Board", "控制板", 299),
+            ("Remote Control", "遥控器", 49),
+            ("Door Gasket", "门封条", 79),
+            ("Drain Pump", "排水泵", 129),
+            ("Heating Element", "加热管", 99),
+            ("Magnesium Anode", "镁棒", 39),
+            ("Installation Kit", "安装套件", 159),
+            ("Filter Cartridge", "滤芯", 89),
+            ]),
+    ]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--database', '-d', default='dms')
+    parser.add_argument('--size', choices=SIZES, default='small')
+    parser.add_argument('--lang', choices=LANGUAGES, default='en')
+    parser.add_argument('--dealers', type=int,
+        help="generated dealers (overrides --size)")
+    parser.add_argument('--products', type=int,
+        help="generated products (overrides --size)")
+    parser.add_argument('--sale-lines', type=int,
+        help="generated sale lines (overrides --size)")
+    args = parser.parse_args(argv)
+    dealers, products, sale_lines = SIZES[args.size]
+    for name, value in [
+            ('dealers', dealers), ('products', products),
+            ('sale_lines', sale_lines)]:
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
+
+
+def load_config():
+    "Read TRYTOND_CONFIG, then let TRYTOND_<SECTION>__<KEY> override it"
+    config.update_etc()
+    for key, value in os.environ.items():
+        if not key.startswith('TRYTOND_') or '__' not in key:
+            continue
+        section, option = key[len('TRYTOND_'):].lower().split('__', 1)
+        if not config.has_section(section):
+            config.add_section(section)
+        config.set(section, option, value)
+
+
+def progress(desc, total):
+    return tqdm(total=total, desc=desc, unit=' rec', file=sys.stderr,
+        dynamic_ncols=True)
+
+
+def tr(lang, en, zh):
+    "The name in the language of the party names"
+    return zh if lang == 'zh_CN' else en
+
+
+# Database and modules
+
+def create_database(name):
+    "Create the empty database if it is missing"
+    # The backend is chosen when it is imported: after load_config()
+    from trytond import backend
+    if backend.name == 'sqlite':
+        path = config.get('database', 'path')
+        os.makedirs(path, exist_ok=True)
+        filename = os.path.join(path, name + '.sqlite')
+        if not os.path.exists(filename):
+            open(filename, 'a').close()
+        return
+    database = backend.Database().connect()
+    connection = database.get_connection(autocommit=True)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT 1 FROM pg_database WHERE datname = %s', (name,))
+            exists = cursor.fetchone()
+        if not exists:
+            database.create(connection, name)
+    finally:
+        database.put_connection(connection)
+
+
+def database_ready(name):
+    "Tell whether the DMS modules are activated and zh_CN is translatable"
+    from trytond import backend
+    if not backend.Database(name).connect().test():
+        return False
+    pool = Pool(name)
+    pool.init()
+    with Transaction().start(name, 0, readonly=True):
+        Module = pool.get('ir.module')
+        Lang = pool.get('ir.lang')
+        return (Module.search_count([
+                    ('name', 'in', MODULES),
+                    ('state', '=', 'activated'),
+                    ]) == len(MODULES)
+            and bool(Lang.search_count([
+                        ('code', '=', 'zh_CN'),
+                        ('translatable', '=', True),
+                        ])))
+
+
+def activate_modules(name):
+    """Run trytond-admin in this process on the database
+
+    It initialises a new database, activates the DMS modules with their
+    dependencies, and loads the Chinese translations of every module."""
+    from trytond import admin, commandline
+    options = commandline.get_parser_admin().parse_args([
+            '--database', name, '--all', '--update', *MODULES,
+            '--activate-dependencies', '--language', 'zh_CN',
+            '--email', ADMIN_EMAIL])
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+        # Asked only when the database is new; set again by setup_admin
+        passfile.write('admin\n')
+        passfile.flush()
+        os.environ['TRYTONPASSFILE'] = passfile.name
+        try:
+            admin.run(options)
+        finally:
+            del os.environ['TRYTONPASSFILE']
+
+
+def prepare_database(name):
+    create_database(name)
+    if not database_ready(name):
+        with progress("Modules", 1) as bar:
+            activate_modules(name)
+            bar.update()
+    Pool(name).init()
+
+
+# Transactions
+
+@contextmanager
+def transaction(database, user=0, **context):
+    "Start a transaction that commits on success, in the default language"
+    context.setdefault('language', config.get('database', 'language'))
+    with Transaction().start(database, user, context=context) as t:
+        yield t
+
+
+def admin_context(database):
+    "The user id and context of the administrator, as in the web client"
+    pool = Pool(database)
+    User = pool.get('res.user')
+    with transaction(database):
+        admin, = User.search([('login', '=', 'admin')])
+        admin_id = admin.id
+    with transaction(database, admin_id):
+        context = User.get_preferences(context_only=True)
+    context['language'] = config.get('database', 'language')
+    return admin_id, context
+
+
+def translate(Model, records, names, field='name'):
+    "Write the Chinese names of translatable fields"
+    if not records:
+        return
+    actions = []
+    for record, name in zip(records, names):
+        actions.extend([[record], {field: name}])
+    with Transaction().set_context(language='zh_CN'):
+        Model.write(*actions)
+
+
+# Company and accounting (proteus, with Tryton's test tools)
+
+def setup_currency_and_country(database):
+    "Create CNY, China and its provinces if missing"
+    pool = Pool(database)
+    Currency = pool.get('currency.currency')
+    Country = pool.get('country.country')
+    Subdivision = pool.get('country.subdivision')
+    with transaction(database):
+        if not Currency.search([('code', '=', 'CNY')]):
+            Currency.create([{
+                        'name': "Chinese Yuan Renminbi",
+                        'code': 'CNY',
+                        'numeric_code': '156',
+                        'symbol': '¥',
+                        'rounding': Decimal('0.01'),
+                        'digits': 2,
+                        }])
+        code, code3, numeric, en, zh = CHINA
+        countries = Country.search([('code', '=', code)])
+        if not countries:
+            countries = Country.create([{
+                        'name': en, 'code': code, 'code3': code3,
+                        'code_numeric': numeric,
+                        }])
+            translate(Country, countries, [zh])
+        country, = countries
+        existing = {s.code for s in Subdivision.search([
+                    ('country', '=', country.id)])}
+        provinces = [p for p in PROVINCES if f'CN-{p[0]}' not in existing]
+        subdivisions = Subdivision.create([{
+                    'country': country.id,
+                    'code': f'CN-{code}',
+                    'name': en,
+                    'type': type_,
+                    } for code, type_, en, _, _ in provinces])
+        translate(Subdivision, subdivisions, [p[3] for p in provinces])
+
+
+def setup_company(database, lang):
+    "Create the factory company and its accounting with proteus if missing"
+    pool = Pool(database)
+    Company = pool.get('company.company')
+    Account = pool.get('account.account')
+    FiscalYear = pool.get('account.fiscalyear')
+    today = dt.date.today()
+    years = range((today - dt.timedelta(days=180)).year, today.year + 2)
+    with transaction(database):
+        companies = Company.search([], limit=1)
+        company_id = companies[0].id if companies else None
+        has_chart = company_id and Account.search_count(
+            [('company', '=', company_id)])
+        missing_years = [y for y in years if not company_id
+            or not FiscalYear.search_count([
+                    ('company', '=', company_id),
+                    ('start_date', '<=', dt.date(y, 6, 30)),
+                    ('end_date', '>=', dt.date(y, 6, 30)),
+                    ])]
+    if company_id and has_chart and not missing_years:
+        return company_id
+
+    from proteus import Model
+    from proteus import config as pconfig
+    from trytond.modules.account.tests.tools import (
+        create_chart, create_fiscalyear)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    from trytond.modules.company.tests.tools import (
+        create_company, get_company)
+    # The configuration is already loaded: do not let proteus read the file
+    # again over the environment variables
+    pconfig.set_trytond(database, config_file=os.devnull)
+    steps = (not company_id) + (not has_chart) + len(missing_years)
+    with progress("Company", steps) as bar:
+        if not company_id:
+            Party = Model.get('party.party')
+            Currency = Model.get('currency.currency')
+            party = Party(name=tr(lang, *COMPANY))
+            party.save()
+            currency, = Currency.find([('code', '=', 'CNY')])
+            create_company(party, currency)
+            bar.update()
+        company = get_company()
+        if not has_chart:
+            create_chart(company)
+            bar.update()
+        for year in missing_years:
+            fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+                    company, (dt.date(year, 1, 1), dt.date(year, 12, 31))))
+            fiscalyear.click('create_period')
+            bar.update()
+    return company.id
+
+
+def setup_people(database, lang):
+    """Complete the company address, the employees and the administrator
+
+    Return the ids of the sales representatives."""
+    pool = Pool(database)
+    Company = pool.get('company.company')
+    Employee = pool.get('company.employee')
+    Party = pool.get('party.party')
+    Address = pool.get('party.address')
+    Subdivision = pool.get('country.subdivision')
+    User = pool.get('res.user')
+    Lang = pool.get('ir.lang')
+    with transaction(database):
+        company, = Company.search([], limit=1)
+        address = (company.party.addresses[0] if company.party.addresses
+            else Address(party=company.party))
+        if not address.street_unstructured:
+            street_en, street_zh, city_code = COMPANY_ADDRESS
+            subdivision, = Subdivision.search(
+                [('code', '=', city_code.rsplit('-', 1)[0])])
+            address.street_unstructured = tr(lang, street_en, street_zh)
+            address.city = tr(lang, *city_name(city_code))
+            address.postal_code = '310051'
+            address.country = subdivision.country
+            address.subdivision = subdivision
+            address.save()
+        employees = {e.party.name: e for e in Employee.search([
+                    ('company', '=', company.id)])}
+        names = [tr(lang, en, zh) for _, en, zh in EMPLOYEES]
+        new = [n for n in names if n not in employees]
+        parties = Party.create([{'name': n} for n in new])
+        for employee in Employee.create([{
+                        'party': p.id, 'company': company.id}
+                    for p in parties]):
+            employees[employee.party.name] = employee
+
+        admin, = User.search([('login', '=', 'admin')])
+        language, = Lang.search([('code', '=', lang)])
+        values = {}
+        if not admin.password_hash or not User.check_password(
+                'admin', admin.password_hash)[0]:
+            values['password_hash'] = User.hash_password('admin')
+        if admin.email != ADMIN_EMAIL:
+            values['email'] = ADMIN_EMAIL
+        if company not in admin.companies:
+            values['companies'] = [('add', [company.id])]
+        if admin.company != company:
+            values['company'] = company.id
+        admin_employee = employees[names[0]]
+        if admin_employee not in admin.employees:
+            values['employees'] = [('add', [admin_employee.id])]
+        if admin.employee != admin_employee:
+            values['employee'] = admin_employee.id
+        if admin.language != language:
+            values['language'] = language.id
+        if values:
+            User.write([admin], values)
+        return [employees[n].id for n in names[1:]]
+
+
+def city_name(code):
+    for province, _, _, _, cities in PROVINCES:
+        for city, en, zh, _, _ in cities:
+            if code == f'CN-{province}-{city}':
+                return en, zh
+    raise KeyError(code)
+
+
+# Dealer network
+
+def setup_territories(database, company_id):
+    "Create the territory tree China / provinces / cities"
+    pool = Pool(database)
+    Territory = pool.get('dms.territory')
+    Country = pool.get('country.country')
+    Subdivision = pool.get('country.subdivision')
+    with transaction(database, company=company_id):
+        existing = {t.code: t for t in Territory.search([])}
+        country, = Country.search([('code', '=', CHINA[0])])
+        if CHINA[0] not in existing:
+            china, = Territory.create([{
+                        'name': CHINA[3], 'code': CHINA[0],
+                        'level': 'country', 'country': country.id,
+                        }])
+            translate(Territory, [china], [CHINA[4]])
+            existing[china.code] = china
+        subdivisions = {s.code: s for s in Subdivision.search([
+                    ('country', '=', country.id)])}
+        new, zh_names = [], []
+        for code, type_, en, zh, _ in PROVINCES:
+            code = f'CN-{code}'
+            if code not in existing:
+                new.append({
+                        'name': en, 'code': code, 'level': 'province',
+                        'parent': existing[CHINA[0]].id,
+                        'country': country.id,
+                        'subdivision': subdivisions[code].id,
+                        })
+                zh_names.append(zh)
+        created = Territory.create(new)
+        translate(Territory, created, zh_names)
+        existing.update((t.code, t) for t in created)
+        new, zh_names = [], []
+        for province, type_, _, _, cities in PROVINCES:
+            parent = existing[f'CN-{province}']
+            for city, en, zh, _, _ in cities:
+                code = f'CN-{province}-{city}'
+                if code not in existing:
+                    new.append({
+                            'name': en, 'code': code,
+                            'level': (
+                                'district' if type_ == 'municipality'
+                                else 'city'),
+                            'parent': parent.id,
+                            'country': country.id,
+                            'subdivision': parent.subdivision.id,
+                            })
+                    zh_names.append(zh)
+        translate(Territory, Territory.create(new), zh_names)
+
+
+def setup_tiers(database, company_id):
+    "Create the tiers with their price lists and payment terms"
+    pool = Pool(database)
+    Tier = pool.get('dms.dealer.tier')
+    PriceList = pool.get('product.price_list')
+    PaymentTerm = pool.get('account.invoice.payment_term')
+    with transaction(database, company=company_id):
+        existing = {t.code for t in Tier.search([
+                    ('active', 'in', [True, False])])}
+        tiers = [t for t in TIERS if t[0] not in existing]
+        if not tiers:
+            return
+        terms = {t.name: t for t in PaymentTerm.search([])}
+        for days in sorted({t[8] for t in tiers}):
+            name = f"{days} Days Net"
+            if name not in terms:
+                terms[name], = PaymentTerm.create([{
+                            'name': name,
+                            'lines': [('create', [{
+                                            'type': 'remainder',
+                                            'relativedeltas': [('create', [{
+                                                            'days': days,
+                                                            }])],
+                                            }])],
+                            }])
+        price_lists = PriceList.create([{
+                    'name': f"{en} Dealer Prices",
+                    'company': company_id,
+                    'price': 'list_price',
+                    'lines': [('create', [{
+                                    'formula': (
+                                        f"unit_price * Decimal('{factor}')"),
+                                    }])],
+                    } for _, en, _, _, _, _, _, factor, _, _ in tiers])
+        translate(PriceList, price_lists, [
+                f"{zh}经销商价格表" for _, _, zh, *_ in tiers])
+        created = Tier.create([{
+                    'code': code,
+                    'name': en,
+                    'sequence': sequence,
+                    'supply_priority': priority,
+                    'marketing_fund_rate': Decimal(rate),
+                    'credit_limit_amount': Decimal(credit),
+                    'price_list': price_list.id,
+                    'payment_term': terms[f"{days} Days Net"].id,
+                    'benefits': benefits,
+                    } for (code, en, _, sequence, priority, rate, credit, _,
+                    days, benefits), price_list in zip(tiers, price_lists)])
+        translate(Tier, created, [zh for _, _, zh, *_ in tiers])
+
+
+def dealer_name(lang, city_code, index):
+    city_en, city_zh = city_name(city_code)
+    word_en, word_zh = NAME_WORDS[index % len(NAME_WORDS)]
+    kind_en, kind_zh = NAME_KINDS[index % len(NAME_KINDS)]
+    if lang == 'zh_CN':
+        return f"{city_zh[:-1]}{word_zh}{kind_zh}"
+    return f"{city_en} {word_en} {kind_en}"
+
+
+def near(rng, value):
+    "A coordinate within about 10 km of value"
+    return Decimal(str(round(value + rng.uniform(-0.08, 0.08), 6)))
+
+
+def city_coordinates():
+    return {
+        f'CN-{province}-{city}': (lat, lon)
+        for province, _, _, _, cities in PROVINCES
+        for city, _, _, lat, lon in cities}
+
+
+def party_values(lang, name, city_code, street, postal_code, country_id,
+        subdivision_id):
+    return {
+        'name': name,
+        'addresses': [('create', [{
+                        'street_unstructured': street,
+                        'city': tr(lang, *city_name(city_code)),
+                        'postal_code': postal_code,
+                        'country': country_id,
+                        'subdivision': subdivision_id,
+                        }])],
+        }
+
+
+def setup_dealers(database, company_id, admin_id, context, lang, reps):
+    "Create the 24 demo dealers, their parties and portal accounts"
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Dealer = pool.get('dms.dealer')
+    Tier = pool.get('dms.dealer.tier')
+    Territory = pool.get('dms.territory')
+    Party = pool.get('party.party')
+    WebUser = pool.get('web.user')
+    today = dt.date.today()
+    codes = [f'D{i:04d}' for i in range(1, len(DEALERS) + 1)]
+    # draw the random values for all dealers to keep them reproducible
+    coordinates = city_coordinates()
+    draws = [(
+            near(rng, coordinates[city][0]), near(rng, coordinates[city][1]),
+            rng.randint(100, 999), rng.randint(200, 2000), rng.choice(reps))
+        for city, *_ in DEALERS]
+    with transaction(database, admin_id, **context):
+        existing = {d.code for d in Dealer.search([('code', 'in', codes)])}
+        todo = [i for i, c in enumerate(codes) if c not in existing]
+        if not todo:
+            return
+        tiers = {t.code: t for t in Tier.search([])}
+        territories = {t.code: t for t in Territory.search([])}
+        with progress("Dealers", len(todo) * 2) as bar:
+            parties = Party.create([party_values(
+                        lang, dealer_name(lang, DEALERS[i][0], i),
+                        DEALERS[i][0],
+                        tr(lang, f"{draws[i][2]} Renmin Road",
+                            f"人民路{draws[i][2]}号"),
+                        f'{draws[i][2]:03d}000',
+                        territories[DEALERS[i][0]].country.id,
+                        territories[DEALERS[i][0]].subdivision.id)
+                    for i in todo])
+            dealers = Dealer.create([{
+                        'company': company_id,
+                        'party': party.id,
+                        'code': codes[i],
+                        'tier': tiers[DEALERS[i][1]].id,
+                        'territory': territories[DEALERS[i][0]].id,
+                        'sales_rep': draws[i][4],
+                        'latitude': draws[i][0],
+                        'longitude': draws[i][1],
+                        'since_date': today - dt.timedelta(days=draws[i][3]),
+                        'contract_start_date': dt.date(today.year, 1, 1),
+                        'contract_end_date': dt.date(today.year, 12, 31),
+                        } for i, party in zip(todo, parties)])
+            bar.update(len(todo))
+            by_code = {d.code: d for d in Dealer.search([
+                        ('code', 'in', codes)])}
+            parents = []
+            for i, dealer in zip(todo, dealers):
+                if DEALERS[i][4]:
+                    parent = by_code[codes[DEALERS[i][4] - 1]]
+                    parents.extend([[dealer], {'parent': parent.id}])
+            if parents:
+                Dealer.write(*parents)
+            create_portal_users(WebUser, dealers)
+            by_state = {}
+            for i, dealer in zip(todo, dealers):
+                by_state.setdefault(DEALERS[i][3], []).append(dealer)
+            Dealer.activate(by_state.get('active', [])
+                + by_state.get('suspended', [])
+                + by_state.get('terminated', []))
+            Dealer.suspend(by_state.get('suspended', []))
+            Dealer.terminate(by_state.get('terminated', []))
+            for i, dealer in zip(todo, dealers):
+                new_tier = DEALERS[i][2]
+                if new_tier:
+                    upgrade = tiers[new_tier].sequence < dealer.tier.sequence
+                    reason = (UPGRADE_REASON
+                        if upgrade and new_tier == 'SILVER'
+                        else TIER_CHANGE_REASONS[new_tier])
+                    with Transaction().set_context(
+                            dms_tier_change_reason=reason):
+                        Dealer.write([dealer], {'tier': tiers[new_tier].id})
+            bar.update(len(todo))
+
+
+def create_portal_users(WebUser, dealers):
+    "An administrator and a buyer account for each dealer"
+    # One hash for all: hashing is slow on purpose and they share a password
+    password_hash = WebUser.hash_password(PORTAL_PASSWORD)
+    emails = {f'{d.code.lower()}.{role}@{PORTAL_DOMAIN}': (d, role)
+        for d in dealers for role in ['admin', 'buyer']}
+    existing = {u.email for u in WebUser.search([
+                ('email', 'in', list(emails)),
+                ('active', 'in', [True, False]),
+                ])}
+    WebUser.create([{
+                'email': email,
+                'email_valid': True,
+                'password_hash': password_hash,
+                'dealer': dealer.id,
+                'dealer_role': role,
+                'party': dealer.party.id,
+                } for email, (dealer, role) in emails.items()
+            if email not in existing])
+
+
+# Products, stock and sales
+
+def setup_products(database, company_id, admin_id, context):
+    "Create the 6 categories and 60 products"
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Category = pool.get('product.category')
+    Template = pool.get('product.template')
+    Account = pool.get('account.account')
+    ModelData = pool.get('ir.model.data')
+    with transaction(database, admin_id, **context):
+        account_category = ensure_account_category(Category, Account,
+            company_id)
+        categories = {c.name: c for c in Category.search([
+                    ('accounting', '=', False)])}
+        new = [c for c in CATEGORIES if c[1] not in categories]
+        created = Category.create([{'name': en} for _, en, _, _ in new])
+        translate(Category, created, [zh for _, _, zh, _ in new])
+        categories.update((c.name, c) for c in created)
+
+        skus = [(code, en, zh, price, categories[category])
+            for code, category, (en, zh, price) in demo_products()]
+        existing = {t.code for t in Template.search([
+                    ('code', 'in', [s[0] for s in skus])])}
+        new = [s for s in skus if s[0] not in existing]
+        if not new:
+            return
+        unit = ModelData.get_id('product', 'uom_unit')
+        with progress("Products", len(new)) as bar:
+            templates = Template.create([
+                    template_values(code, en, Decimal(price), unit,
+                        category.id, account_category.id,
+                        Decimal(price) * Decimal(rng.randint(55, 70)) / 100)
+                    for code, en, _, price, category in new])
+            translate(Template, templates, [zh for _, _, zh, _, _ in new])
+            bar.update(len(new))
+
+
+def ensure_account_category(Category, Account, company_id):
+    "The accounting category, with the accounts of the chart"
+    categories = Category.search([('accounting', '=', True)], limit=1)
+    if categories:
+        return categories[0]
+    accounts = {}
+    for kind in ['revenue', 'expense']:
+        accounts[kind], = Account.search([
+                (f'type.{kind}', '=', True),
+                ('company', '=', company_id),
+                ('closed', '!=', True),
+                ], limit=1)
+    category, = Category.create([{
+                'name': "Finished Goods",
+                'accounting': True,
+                'account_revenue': accounts['revenue'].id,
+                'account_expense': accounts['expense'].id,
+                }])
+    translate(Category, [category], ["产成品"])
+    return category
+
+
+def template_values(code, name, list_price, unit, category, account_category,
+        cost_price):
+    return {
+        'code': code,
+        'name': name,
+        'type': 'goods',
+        'salable': True,
+        'default_uom': unit,
+        'sale_uom': unit,
+        'list_price': list_price,
+        'categories': [('add', [category])] if category else [],
+        'account_category': account_category,
+        'products': [('create', [{
+                        'cost_price': cost_price.quantize(Decimal('0.0001')),
+                        }])],
+        }
+
+
+def setup_stock(database, admin_id, context):
+    "Count the demo products into the warehouse with a confirmed inventory"
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Inventory = pool.get('stock.inventory')
+    Location = pool.get('stock.location')
+    Product = pool.get('product.product')
+    with transaction(database, admin_id, **context):
+        warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+        storage = warehouse.storage_location
+        if Inventory.search_count([('location', '=', storage.id)]):
+            return
+        products = Product.search([
+                ('code', 'in', demo_skus()),
+                ], order=[('code', 'ASC')])
+        with progress("Stock", 1) as bar:
+            inventory, = Inventory.create([{
+                        'location': storage.id,
+                        'date': dt.date.today() - dt.timedelta(days=120),
+                        'lines': [('create', [{
+                                        'product': p.id,
+                                        'quantity': (
+                                            0 if rng.random() < 0.15
+                                            else rng.randint(5, 400)),
+                                        } for p in products])],
+                        }])
+            Inventory.confirm([inventory])
+            bar.update()
+
+
+def demo_products():
+    "(SKU, category name, model) of the demo products: AC-1001..."
+    return [(f'{prefix}-{n}{j:03d}', category, model)
+        for n, (prefix, category, _, models) in enumerate(CATEGORIES, 1)
+        for j, model in enumerate(models, 1)]
+
+
+def demo_skus():
+    return [code for code, _, _ in demo_products()]
+
+
+def setup_sales(database, admin_id, context):
+    "Create a few sales per active dealer: draft, quotation, confirmed..."
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Dealer = pool.get('dms.dealer')
+    Product = pool.get('product.product')
+    Sale = pool.get('sale.sale')
+    Line = pool.get('sale.line')
+    today = dt.date.today()
+    with transaction(database, admin_id, **context) as t:
+        dealers = Dealer.search([
+                ('code', 'in', [f'D{i:04d}' for i in range(
+                                1, len(DEALERS) + 1)]),
+                ('state', '=', 'active'),
+                ], order=[('code', 'ASC')])
+        products = Product.search([('code', 'in', demo_skus())],
+            order=[('code', 'ASC')])
+        plans = [(d, n, rng.choice(
+                        ['draft', 'quotation', 'confirmed', 'processing',
+                            'processing']),
+                    today - dt.timedelta(days=rng.randint(0, 90)),
+                    [(rng.choice(products), rng.randint(1, 20))
+                        for _ in range(rng.randint(1, 4))])
+            for d in dealers for n in range(1, rng.randint(3, 5) + 1)]
+        references = [f'DEMO-{d.code}-{n}' for d, n, *_ in plans]
+        existing = {s.reference for s in Sale.search([
+                    ('reference', 'in', references)])}
+        plans = [p for p, r in zip(plans, references) if r not in existing]
+        if not plans:
+            return
+        bar = progress("Sales", len(plans))
+        sales = []
+        sale_defaults = Sale.default_get(
+            list(Sale._fields), with_rec_name=False)
+        for dealer, n, _, sale_date, lines in plans:
+            sale = Sale(**sale_defaults)
+            sale.party = dealer.party
+            sale.on_change_party()
+            sale.dealer = dealer
+            sale.reference = f'DEMO-{dealer.code}-{n}'
+            sale.sale_date = sale_date
+            sale.lines = []
+            for product, quantity in lines:
+                line = Line(sale=sale, type='line', product=product,
+                    quantity=quantity)
+                line.on_change_product()
+                sale.lines += (line,)
+            sales.append(sale)
+        Sale.save(sales)
+        by_state = {}
+        for sale, (_, _, state, _, _) in zip(sales, plans):
+            by_state.setdefault(state, []).append(sale)
+        to_confirm = by_state.get('confirmed', [])
+        to_process = by_state.get('processing', [])
+        Sale.quote(by_state.get('quotation', []) + to_confirm + to_process)
+        Sale.confirm(to_process)
+        # Confirm queues the processing, run below like the server does
+        tasks = list(t.tasks)
+        Sale.confirm(to_confirm)
+        # These stay confirmed: their processing waits in the queue for a
+        # worker
+        t.tasks.clear()
+        bar.update(len(plans) - len(to_process))
+    from trytond.worker import run_task
+    for task in tasks:
+        run_task(database, task)
+    bar.update(len(to_process))
+    bar.close()
+
+
+# Generated data for benchmarks
+
+def generate_products(database, admin_id, context, count):
+    "Products SKU-000001... spread over the demo categories"
+    if not count:
+        return
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Category = pool.get('product.category')
+    Template = pool.get('product.template')
+    ModelData = pool.get('ir.model.data')
+    with transaction(database, admin_id, **context):
+        unit = ModelData.get_id('product', 'uom_unit')
+        account_category, = Category.search([('accounting', '=', True)],
+            limit=1)
+        categories = Category.search([('accounting', '=', False)])
+        account_category = account_category.id
+        categories = [c.id for c in categories]
+    with progress("Generated products", count) as bar:
+        for start in range(1, count + 1, BATCH):
+            numbers = range(start, min(start + BATCH, count + 1))
+            prices = [(rng.choice(categories), rng.randint(50, 9000),
+                    rng.randint(55, 70)) for _ in numbers]
+            with transaction(database, admin_id, **context):
+                codes = [f'SKU-{n:06d}' for n in numbers]
+                existing = {t.code for t in Template.search([
+                            ('code', 'in', codes)])}
+                Template.create([
+                        template_values(code, f"Generated Product {n:06d}",
+                            Decimal(price), unit, category,
+                            account_category,
+                            Decimal(price) * Decimal(ratio) / 100)
+                        for n, code, (category, price, ratio) in zip(
+                            numbers, codes, prices)
+                        if code not in existing])
+            bar.update(len(numbers))
+
+
+def generate_dealers(database, admin_id, context, count, lang, reps):
+    "Active dealers D00001... over the demo territories and tiers"
+    if not count:
+        return
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Dealer = pool.get('dms.dealer')
+    Party = pool.get('party.party')
+    Tier = pool.get('dms.dealer.tier')
+    Territory = pool.get('dms.territory')
+    coordinates = city_coordinates()
+    today = dt.date.today()
+    with transaction(database, admin_id, **context):
+        tiers = [t.id for t in Tier.search([])]
+        cities = [(t.code, t.id, t.country.id, t.subdivision.id)
+            for t in Territory.search([('code', 'in', list(coordinates))])]
+    with progress("Generated dealers", count) as bar:
+        for start in range(1, count + 1, BATCH):
+            numbers = range(start, min(start + BATCH, count + 1))
+            draws = [(rng.choice(cities), rng.choice(tiers),
+                    rng.choice(reps), rng.randint(1, 999),
+                    rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15),
+                    rng.randint(30, 3000)) for _ in numbers]
+            with transaction(database, admin_id, **context):
+                codes = [f'D{n:05d}' for n in numbers]
+                existing = {d.code for d in Dealer.search([
+                            ('code', 'in', codes)])}
+                todo = [(n, c, d) for n, c, d in zip(numbers, codes, draws)
+                    if c not in existing]
+                parties = Party.create([party_values(
+                            lang, dealer_name(lang, city[0], n) + f" {n:05d}",
+                            city[0],
+                            tr(lang, f"{street} Jiefang Road",
+                                f"解放路{street}号"),
+                            f'{street:03d}000', city[2], city[3])
+                        for n, _, (city, _, _, street, *_) in todo])
+                Dealer.create([{
+                            'company': context['company'],
+                            'party': party.id,
+                            'code': code,
+                            'state': 'active',
+                            'tier': tier,
+                            'territory': city[1],
+                            'sales_rep': rep,
+                            'latitude': Decimal(str(round(
+                                        coordinates[city[0]][0] + dlat, 6))),
+                            'longitude': Decimal(str(round(
+                                        coordinates[city[0]][1] + dlon, 6))),
+                            'since_date': today - dt.timedelta(days=days),
+                            } for (_, code, (city, tier, rep, _, dlat, dlon,
+                                days)), party in zip(todo, parties)])
+            bar.update(len(numbers))
+
+
+def generate_sales(database, admin_id, context, count):
+    """Confirmed and done sales B0000001... with count lines in all
+
+    They are inserted without the workflow: no shipment, no invoice."""
+    if not count:
+        return
+    rng = random.Random(SEED)
+    pool = Pool(database)
+    Dealer = pool.get('dms.dealer')
+    Address = pool.get('party.address')
+    Product = pool.get('product.product')
+    Sale = pool.get('sale.sale')
+    Location = pool.get('stock.location')
+    Company = pool.get('company.company')
+    today = dt.date.today()
+    with transaction(database, admin_id, **context):
+        company = Company(context['company'])
+        currency = company.currency.id
+        dealers = Dealer.search_read([('state', '=', 'active')],
+            fields_names=['party', 'tier.code'], order=[('code', 'ASC')])
+        addresses = {}
+        for parties in grouped_slice([d['party'] for d in dealers]):
+            for address in Address.search_read(
+                    [('party', 'in', list(parties))],
+                    fields_names=['party'], order=[('id', 'DESC')]):
+                addresses[address['party']] = address['id']
+        products = [(p['id'], p['list_price'], p['default_uom'])
+            for p in Product.search_read(
+                [('salable', '=', True)],
+                fields_names=['list_price', 'default_uom'],
+                order=[('id', 'ASC')])]
+        warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+        warehouse = warehouse.id
+    factors = {code: Decimal(factor) for code, *_, factor, _, _ in TIERS}
+    factors = {d['id']: factors[d['tier.']['code']] for d in dealers}
+    bar = progress("Generated sale lines", count)
+    number, lines_left = 0, count
+    while lines_left:
+        batch = []
+        while lines_left and len(batch) < BATCH:
+            number += 1
+            dealer = rng.choice(dealers)
+            lines = [sale_line(rng, rng.choice(products),
+                    factors[dealer['id']])
+                for _ in range(min(rng.randint(1, 8), lines_left))]
+            lines_left -= len(lines)
+            batch.append(sale_values(
+                    rng, number, dealer, addresses[dealer['party']],
+                    warehouse, context['company'], currency, today, lines))
+        with transaction(database, admin_id, **context):
+            existing = {s.number for s in Sale.search([
+                        ('number', 'in', [s['number'] for s in batch])])}
+            Sale.create([s for s in batch if s['number'] not in existing])
+        bar.update(sum(len(s['lines'][0][1]) for s in batch))
+    bar.close()
+
+
+def sale_line(rng, product, factor):
+    product_id, list_price, unit = product
+    return {
+        'type': 'line',
+        'product': product_id,
+        'unit': unit,
+        'quantity': float(rng.randint(1, 50)),
+        'unit_price': (list_price * factor).quantize(Decimal('0.0001')),
+        }
+
+
+def sale_values(rng, number, dealer, address, warehouse, company, currency,
+        today, lines):
+    state = rng.choice(['confirmed', 'done', 'done'])
+    amount = sum(
+        (Decimal(str(line['quantity'])) * line['unit_price']
+            for line in lines), Decimal(0)).quantize(Decimal('0.01'))
+    sale_date = today - dt.timedelta(days=rng.randint(0, 730))
+    return {
+        'company': company,
+        'number': f'B{number:07d}',
+        'reference': f'BENCH-{number:07d}',
+        'party': dealer['party'],
+        'dealer': dealer['id'],
+        'invoice_address': address,
+        'shipment_address': address,
+        'warehouse': warehouse,
+        'currency': currency,
+        'sale_date': sale_date,
+        'quotation_date': sale_date,
+        'state': state,
+        'invoice_state': 'paid' if state == 'done' else 'none',
+        'shipment_state': 'sent' if state == 'done' else 'none',
+        'untaxed_amount_cache': amount,
+        'tax_amount_cache': Decimal(0),
+        'total_amount_cache': amount,
+        'lines': [('create', lines)],
+        }
+
+
+def print_logins(database, admin_id, context):
+    pool = Pool(database)
+    Dealer = pool.get('dms.dealer')
+    with transaction(database, admin_id, **context):
+        dealers = Dealer.search([('code', 'in', ['D0001', 'D0005'])],
+            order=[('code', 'ASC')])
+        print(f"\nDemo database {database!r} is ready.")
+        print("Back office (web client): admin / admin")
+        print(f"Dealer portal, password {PORTAL_PASSWORD}:")
+        for dealer in dealers:
+            for role in ['admin', 'buyer']:
+                email = f'{dealer.code.lower()}.{role}@{PORTAL_DOMAIN}'
+                print(f"  {email:<34} {role:<6} {dealer.code} "
+                    f"{dealer.tier.name} ({dealer.party.name})")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    load_config()
+    started = time.monotonic()
+    database = args.database
+    prepare_database(database)
+    setup_currency_and_country(database)
+    company_id = setup_company(database, args.lang)
+    reps = setup_people(database, args.lang)
+    admin_id, context = admin_context(database)
+    setup_territories(database, company_id)
+    setup_tiers(database, company_id)
+    setup_dealers(database, company_id, admin_id, context, args.lang, reps)
+    setup_products(database, company_id, admin_id, context)
+    setup_stock(database, admin_id, context)
+    setup_sales(database, admin_id, context)
+    generate_products(database, admin_id, context, args.products)
+    generate_dealers(
+        database, admin_id, context, args.dealers, args.lang, reps)
+    generate_sales(database, admin_id, context, args.sale_lines)
+    print_logins(database, admin_id, context)
+    print(f"Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
