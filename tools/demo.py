@@ -523,8 +523,10 @@ def setup_people(database, lang):
         admin, = User.search([('login', '=', 'admin')])
         language, = Lang.search([('code', '=', lang)])
         values = {}
-        if not admin.password_hash or not User.check_password(
-                'admin', admin.password_hash)[0]:
+        # read() hides the hash: fetch it as the login does
+        _, password_hash, _ = User._get_login('admin')
+        if not password_hash or not User.check_password(
+                'admin', password_hash)[0]:
             values['password_hash'] = User.hash_password('admin')
         if admin.email != ADMIN_EMAIL:
             values['email'] = ADMIN_EMAIL

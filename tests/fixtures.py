@@ -1,0 +1,184 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""A real trytond server on a copy of the demo database, for the
+cross-module tests (RPC, browser).
+
+The demo database is built once per version of addons/ by tools/demo.py and
+kept in the test cache (.cache/db): a SQLite file, or a PostgreSQL template
+database when DMS_TEST_BACKEND is postgresql.  Each server gets its own copy.
+"""
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import xmlrpc.client
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = sys.executable
+TRYTOND = os.path.join(os.path.dirname(PYTHON), 'trytond')
+CONFIG = os.path.join(ROOT, 'config', 'trytond.conf')
+SAO = os.path.join(ROOT, 'vendor', 'sao', 'package')
+DEMO_LOGINS = {
+    'admin': ('admin', 'admin'),
+    'd0001.admin': ('d0001.admin@dealers.example.com', 'demo1234'),
+    'd0001.buyer': ('d0001.buyer@dealers.example.com', 'demo1234'),
+    'd0005.admin': ('d0005.admin@dealers.example.com', 'demo1234'),
+    }
+
+
+def _backend():
+    return os.environ.get('DMS_TEST_BACKEND', 'sqlite')
+
+
+def _pg_uri():
+    return os.environ.get(
+        'TRYTOND_DATABASE_URI', 'postgresql://postgres@127.0.0.1:5432/')
+
+
+def _demo_hash():
+    "Hash of what the demo database is built from: addons/ and tools/demo.py"
+    digest = hashlib.sha256()
+    paths = [os.path.join(ROOT, 'tools', 'demo.py')]
+    for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, 'addons')):
+        paths.extend(
+            os.path.join(dirpath, f) for f in filenames
+            if f.endswith(('.py', '.xml', '.cfg', '.po', '.svg')))
+    for path in sorted(paths):
+        digest.update(os.path.relpath(path, ROOT).encode())
+        with open(path, 'rb') as fp:
+            digest.update(fp.read())
+    return digest.hexdigest()[:12]
+
+
+def _env(**extra):
+    env = os.environ.copy()
+    for key in ['DB_NAME', 'DB_CACHE', 'TRYTOND_DATABASE_URI']:
+        env.pop(key, None)
+    env['TRYTOND_CONFIG'] = CONFIG
+    env['TRYTOND_WEB__ROOT'] = SAO
+    env.update(extra)
+    return env
+
+
+def _run_demo(database, **env):
+    subprocess.run(
+        [PYTHON, os.path.join(ROOT, 'tools', 'demo.py'),
+            '--database', database, '--size', 'small'],
+        env=_env(**env), check=True, stdout=subprocess.DEVNULL)
+
+
+def _sqlite_demo_file():
+    folder = os.path.join(ROOT, '.cache', 'demo', 'sqlite-' + _demo_hash())
+    path = os.path.join(folder, 'dms_test.sqlite')
+    if not os.path.exists(path):
+        parent = os.path.dirname(folder)
+        if os.path.isdir(parent):
+            shutil.rmtree(parent)
+        building = folder + '.building'
+        shutil.rmtree(building, ignore_errors=True)
+        os.makedirs(building)
+        _run_demo('dms_test', TRYTOND_DATABASE__PATH=building)
+        os.rename(building, folder)
+    return path
+
+
+def _psql(sql, database='postgres'):
+    import psycopg
+    with psycopg.connect(_pg_uri() + database, autocommit=True) as conn:
+        return conn.execute(sql).fetchall() if sql.lstrip().upper(
+            ).startswith('SELECT') else conn.execute(sql)
+
+
+def _pg_demo_template():
+    name = 'dmsdemo_' + _demo_hash()
+    existing = {r[0] for r in _psql(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'dmsdemo_%'")}
+    for old in existing - {name}:
+        _psql('DROP DATABASE IF EXISTS "%s"' % old)
+    if name not in existing:
+        _run_demo(name, TRYTOND_DATABASE__URI=_pg_uri())
+    return name
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class DemoServer:
+    "trytond serving its own copy of the demo database on a free port"
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%s' % self.port
+        self.process = None
+        self.folder = tempfile.mkdtemp(prefix='dms-test-')
+        self.log_path = os.path.join(self.folder, 'trytond.log')
+
+    def start(self):
+        env = {'TRYTOND_WEB__LISTEN': '127.0.0.1:%s' % self.port}
+        if _backend() == 'postgresql':
+            template = _pg_demo_template()
+            self.database = 'dmstest_%s_%s' % (os.getpid(), self.port)
+            _psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (
+                    self.database, template))
+            env['TRYTOND_DATABASE__URI'] = _pg_uri()
+        else:
+            self.database = 'dms_test'
+            shutil.copy(_sqlite_demo_file(),
+                os.path.join(self.folder, 'dms_test.sqlite'))
+            env['TRYTOND_DATABASE__PATH'] = self.folder
+        self.log = open(self.log_path, 'w')
+        self.process = subprocess.Popen(
+            [TRYTOND, '-d', self.database],
+            env=_env(**env), stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("trytond stopped:\n" + self.read_log())
+            try:
+                urllib.request.urlopen(self.url + '/', timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("trytond did not start:\n" + self.read_log())
+        return self
+
+    def read_log(self):
+        with open(self.log_path) as fp:
+            return fp.read()
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.log.close()
+            self.process = None
+        if _backend() == 'postgresql' and getattr(self, 'database', None):
+            _psql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % self.database)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def rpc(self, login, password):
+        "An XML-RPC proxy authenticated with HTTP basic auth"
+        from urllib.parse import quote
+        return xmlrpc.client.ServerProxy(
+            'http://%s:%s@127.0.0.1:%s/%s/rpc/' % (
+                quote(login, safe=''), quote(password, safe=''), self.port,
+                self.database),
+            allow_none=True, use_datetime=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *args):
+        self.stop()

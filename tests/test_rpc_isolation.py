@@ -1,0 +1,136 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Dealer scoping over XML-RPC and JSON-RPC, against a real trytond server on
+the demo database: an integration user linked to a dealer reads only that
+dealer's records; a factory integration user reads them all."""
+import base64
+import json
+import unittest
+import urllib.request
+import xmlrpc.client
+
+from tests.fixtures import DemoServer
+
+PASSWORD = 'integration-secret'
+
+
+class RPCIsolationTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DemoServer().start()
+        admin = cls.server.rpc('admin', 'admin')
+        cls.admin = admin
+        ctx = {}
+        dealers = admin.model.dms.dealer.search_read(
+            [('code', 'in', ['D0001', 'D0002', 'D0005'])], 0, None,
+            [('code', 'ASC')], ['code'], ctx)
+        cls.dealer_ids = {d['code']: d['id'] for d in dealers}
+        group_id, = [d['db_id'] for d in admin.model.ir.model.data.search_read(
+                [('module', '=', 'dms_dealer'),
+                    ('fs_id', '=', 'group_dms_integration')],
+                0, None, None, ['db_id'], ctx)]
+        company_id, = admin.model.company.company.search([], 0, None, None, ctx)
+        cls.users = {}
+        for login, dealer in [
+                ('erp_d0001', cls.dealer_ids['D0001']),
+                ('erp_factory', None)]:
+            cls.users[login], = admin.model.res.user.create([{
+                        'login': login,
+                        'name': login,
+                        'password': PASSWORD,
+                        'dealer': dealer,
+                        'groups': [('add', [group_id])],
+                        'companies': [('add', [company_id])],
+                        'company': company_id,
+                        }], ctx)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def as_dealer(self):
+        return self.server.rpc('erp_d0001', PASSWORD)
+
+    def test_dealer_user_reads_only_its_dealer(self):
+        "A dealer-linked integration user sees only its dealer"
+        rpc = self.as_dealer()
+        dealers = rpc.model.dms.dealer.search_read(
+            [], 0, None, None, ['code'], {})
+        self.assertEqual([d['code'] for d in dealers], ['D0001'])
+        self.assertEqual(
+            rpc.model.dms.dealer.search([('code', '=', 'D0002')],
+                0, None, None, {}), [])
+        self.assertEqual(
+            rpc.model.dms.dealer.search_count([], {}), 1)
+
+    def test_dealer_user_cannot_read_other_dealer_by_id(self):
+        "Reading another dealer's records by id is refused"
+        rpc = self.as_dealer()
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.dms.dealer.read(
+                [self.dealer_ids['D0002']], ['code'], {})
+        other_sales = self.admin.model.sale.sale.search(
+            [('dealer', '=', self.dealer_ids['D0002'])], 0, None, None, {})
+        self.assertTrue(other_sales, "the demo has sales for D0002")
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.sale.sale.read(other_sales[:1], ['number'], {})
+
+    def test_dealer_user_sales_and_accounts(self):
+        "Sales, sale lines and portal accounts are scoped to the dealer"
+        rpc = self.as_dealer()
+        own = self.dealer_ids['D0001']
+        sales = rpc.model.sale.sale.search_read(
+            [], 0, None, None, ['dealer'], {})
+        self.assertTrue(sales, "the demo has sales for D0001")
+        self.assertEqual({s['dealer'] for s in sales}, {own})
+        lines = rpc.model.sale.line.search_read(
+            [], 0, None, None, ['sale.dealer'], {})
+        self.assertEqual({l['sale.']['dealer'] for l in lines}, {own})
+        history = rpc.model.dms.dealer.tier.history.search_read(
+            [], 0, None, None, ['dealer'], {})
+        self.assertEqual({h['dealer'] for h in history}, {own})
+
+    def test_factory_user_reads_all_dealers(self):
+        "An integration user without dealer reads the whole network"
+        rpc = self.server.rpc('erp_factory', PASSWORD)
+        total = self.admin.model.dms.dealer.search_count([], {})
+        self.assertGreaterEqual(total, 20)
+        self.assertEqual(rpc.model.dms.dealer.search_count([], {}), total)
+
+    def test_integration_user_cannot_write(self):
+        "The integration group reads dealers but cannot change them"
+        rpc = self.as_dealer()
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.dms.dealer.write(
+                [self.dealer_ids['D0001']], {'latitude': 1}, {})
+
+    def test_wrong_password_refused(self):
+        "A wrong password gets 401, not data"
+        rpc = self.server.rpc('erp_d0001', 'wrong-password')
+        with self.assertRaises(xmlrpc.client.ProtocolError) as cm:
+            rpc.model.dms.dealer.search([], 0, None, None, {})
+        self.assertEqual(cm.exception.errcode, 401)
+
+    def test_json_rpc_session_scoped(self):
+        "JSON-RPC with a session is scoped the same way"
+        url = '%s/%s/rpc/' % (self.server.url, self.server.database)
+
+        def call(method, params, auth=None):
+            request = urllib.request.Request(url, data=json.dumps({
+                        'id': 1, 'method': method, 'params': params,
+                        }).encode(),
+                headers={'Content-Type': 'application/json'})
+            if auth:
+                request.add_header('Authorization', auth)
+            with urllib.request.urlopen(request) as response:
+                return json.load(response)
+
+        login = call('common.db.login',
+            ['erp_d0001', {'password': PASSWORD}, 'en'])['result']
+        user_id, session = login[0], login[1]
+        auth = 'Session ' + base64.b64encode(
+            ('erp_d0001:%s:%s' % (user_id, session)).encode()).decode()
+        result = call('model.dms.dealer.search_read',
+            [[], 0, None, None, ['code'], {}], auth)['result']
+        self.assertEqual([d['code'] for d in result], ['D0001'])
