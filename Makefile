@@ -17,7 +17,7 @@ export TRYTOND_CONFIG ?= $(CURDIR)/config/trytond.conf
 export TRYTOND_DATABASE__PATH ?= $(DATA)
 export TRYTOND_WEB__ROOT ?= $(CURDIR)/$(SAO)
 
-.PHONY: all env sao browser run serve demo-data test test-pg test-long ci bench constraints clean distclean
+.PHONY: all env sao browser run serve demo-data test test-pg test-long ci constraints clean distclean
 
 all: env sao
 
@@ -46,13 +46,16 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -q && apt-get install -y -q chromium; }
 
-$(DATA)/$(DB).sqlite: | env
+# The stamp is written once the generator has finished: an interrupted run is
+# completed by the next one (the generator is idempotent)
+$(DATA)/.$(DB).done: | env
 	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
+	touch $@
 
 demo-data: env
 	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
 
-run: env sao $(DATA)/$(DB).sqlite
+run: env sao $(DATA)/.$(DB).done
 	@echo
 	@echo "Web client:  http://localhost:8000/   (database $(DB))"
 	@echo "Logins:      admin / admin; dealer logins: see README.md"
@@ -66,9 +69,6 @@ test-pg: env sao browser
 	$(BIN)/python tests/run.py --postgresql '$(PG_URI)'
 
 ci: test test-pg
-
-bench: env
-	$(BIN)/python bench/run.py
 
 constraints: env
 	( echo '# Pinned versions of every Python dependency (Tryton 8.0 series).'; \

@@ -54,7 +54,10 @@ SIZES = {
     'medium': (500, 2_000, 20_000),
     'large': (5_000, 20_000, 1_000_000),
     }
-BATCH = 1_000
+# Records per create call and transaction.  SQLite cannot add unique
+# constraints to existing tables, so Tryton checks them with a query nesting
+# one OR per record, and SQLite's parser overflows beyond about a hundred.
+BATCH_SIZES = {'postgresql': 1_000, 'sqlite': 50}
 SEED = 42
 ADMIN_EMAIL = 'admin@example.com'
 PORTAL_DOMAIN = 'dealers.example.com'
@@ -268,6 +271,11 @@ def load_config():
         if not config.has_section(section):
             config.add_section(section)
         config.set(section, option, value)
+
+
+def batch_size():
+    from trytond import backend
+    return BATCH_SIZES.get(backend.name, 50)
 
 
 def progress(desc, total):
@@ -1001,8 +1009,9 @@ def generate_products(database, admin_id, context, count):
         account_category = account_category.id
         categories = [c.id for c in categories]
     with progress("Generated products", count) as bar:
-        for start in range(1, count + 1, BATCH):
-            numbers = range(start, min(start + BATCH, count + 1))
+        batch = batch_size()
+        for start in range(1, count + 1, batch):
+            numbers = range(start, min(start + batch, count + 1))
             prices = [(rng.choice(categories), rng.randint(50, 9000),
                     rng.randint(55, 70)) for _ in numbers]
             with transaction(database, admin_id, **context):
@@ -1037,8 +1046,9 @@ def generate_dealers(database, admin_id, context, count, lang, reps):
         cities = [(t.code, t.id, t.country.id, t.subdivision.id)
             for t in Territory.search([('code', 'in', list(coordinates))])]
     with progress("Generated dealers", count) as bar:
-        for start in range(1, count + 1, BATCH):
-            numbers = range(start, min(start + BATCH, count + 1))
+        batch = batch_size()
+        for start in range(1, count + 1, batch):
+            numbers = range(start, min(start + batch, count + 1))
             draws = [(rng.choice(cities), rng.choice(tiers),
                     rng.choice(reps), rng.randint(1, 999),
                     rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15),
@@ -1110,10 +1120,11 @@ def generate_sales(database, admin_id, context, count):
     factors = {code: Decimal(factor) for code, *_, factor, _, _ in TIERS}
     factors = {d['id']: factors[d['tier.']['code']] for d in dealers}
     bar = progress("Generated sale lines", count)
+    size = batch_size()
     number, lines_left = 0, count
     while lines_left:
         batch = []
-        while lines_left and len(batch) < BATCH:
+        while lines_left and len(batch) < size:
             number += 1
             dealer = rng.choice(dealers)
             lines = [sale_line(rng, rng.choice(products),

@@ -1,28 +1,28 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.model import fields
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import PoolMeta
 
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+    dms_dealers = fields.One2Many(
+        'dms.dealer', 'party', "Dealers", readonly=True)
     dealer = fields.Function(
         fields.Many2One('dms.dealer', "Dealer"),
         'get_dealer', searcher='search_dealer')
 
-    @classmethod
-    def get_dealer(cls, parties, name):
-        pool = Pool()
-        Dealer = pool.get('dms.dealer')
-        result = dict.fromkeys(map(int, parties))
-        for dealer in Dealer.search([
-                    ('party', 'in', list(result.keys())),
-                    ]):
-            result[dealer.party.id] = dealer.id
-        return result
+    def get_dealer(self, name):
+        # A party is at most one dealer (unique constraint on dms.dealer)
+        return self.dms_dealers[0].id if self.dms_dealers else None
 
     @classmethod
     def search_dealer(cls, name, clause):
         nested = clause[0][len(name):]
-        return [('id', 'in', 'dms.dealer', 'party', [
-                    ('id' + nested if nested else 'id',) + tuple(clause[1:])])]
+        return [('dms_dealers' + nested, *clause[1:])]
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('dms_dealers')
+        return super().copy(parties, default=default)

@@ -397,6 +397,14 @@ class DmsDealerTestCase(CompanyTestMixin, ModuleTestCase):
             sale.on_change_party()
             self.assertEqual(sale.dealer, dealer)
 
+            self.assertEqual(dealer.party.dealer, dealer)
+            self.assertEqual(
+                Party.search([('dealer', '=', dealer.id)]), [dealer.party])
+            self.assertEqual(
+                Party.search([('dealer.code', '=', 'D1')]), [dealer.party])
+            self.assertIn(
+                customer, Party.search([('dealer', '=', None)]))
+
     @with_transaction()
     def test_dealer_scoping(self):
         "Test a user linked to a dealer reads only that dealer's records"
