@@ -16,6 +16,7 @@ PG_URI ?= postgresql://postgres@127.0.0.1:5432/
 export TRYTOND_CONFIG ?= $(CURDIR)/config/trytond.conf
 export TRYTOND_DATABASE__PATH ?= $(DATA)
 export TRYTOND_WEB__ROOT ?= $(CURDIR)/$(SAO)
+export TRYTOND_WEB__LISTEN ?= localhost:8000
 
 .PHONY: all env sao browser run serve demo-data test test-pg test-long ci constraints clean distclean
 

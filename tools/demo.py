@@ -26,8 +26,8 @@ random choices come from ``random.Random(42)`` and dates are relative to
 today.  Names are English with Chinese translations; ``--lang zh_CN`` gives
 Chinese names to the parties and makes Chinese the administrator's language.
 
-Configuration comes from ``TRYTOND_CONFIG`` and the ``TRYTOND_<SECTION>__<KEY>``
-environment variables, which take precedence over the file.
+Configuration comes from ``TRYTOND_CONFIG`` and the environment variables
+``TRYTOND_<SECTION>__<KEY>``, which take precedence over the file.
 """
 import argparse
 import datetime as dt
@@ -130,39 +130,40 @@ NAME_KINDS = [
     ("Appliance Co.", "电器有限公司"),
     ("Electrical Sales Co.", "电器销售有限公司"),
     ]
-# D0001..D0024: (city code, tier, tier changed to or None, state,
-#  parent index or None); D0001 is Platinum and D0005 Gold, both active
+# D0001..D0024: (city code, tier, state, number of the parent dealer or
+# None); D0001 is Platinum and D0005 Gold, both active
 DEALERS = [
-    ('CN-ZJ-HZ', 'PLATINUM', None, 'active', None),
-    ('CN-ZJ-NB', 'SILVER', None, 'active', 1),
-    ('CN-ZJ-WZ', 'BRONZE', None, 'active', 1),
-    ('CN-GD-GZ', 'PLATINUM', None, 'active', None),
-    ('CN-GD-SZ', 'GOLD', None, 'active', 4),
-    ('CN-GD-FS', 'SILVER', None, 'active', 4),
-    ('CN-JS-NJ', 'GOLD', None, 'active', None),
-    ('CN-JS-SU', 'GOLD', None, 'active', 7),
-    ('CN-JS-WX', 'BRONZE', None, 'active', 7),
-    ('CN-SC-CD', 'SILVER', 'GOLD', 'active', None),
-    ('CN-SC-MY', 'BRONZE', None, 'active', None),
-    ('CN-SH-PD', 'PLATINUM', None, 'active', None),
-    ('CN-SH-MH', 'GOLD', 'SILVER', 'active', None),
-    ('CN-BJ-CY', 'PLATINUM', None, 'active', None),
-    ('CN-BJ-HD', 'GOLD', None, 'active', None),
-    ('CN-ZJ-HZ', 'GOLD', None, 'active', None),
-    ('CN-GD-GZ', 'BRONZE', 'SILVER', 'active', None),
-    ('CN-GD-SZ', 'BRONZE', None, 'active', None),
-    ('CN-JS-NJ', 'SILVER', None, 'active', None),
-    ('CN-SC-CD', 'SILVER', None, 'active', None),
-    ('CN-ZJ-NB', 'BRONZE', None, 'suspended', None),
-    ('CN-ZJ-WZ', 'BRONZE', None, 'terminated', None),
-    ('CN-GD-FS', 'BRONZE', None, 'prospect', None),
-    ('CN-JS-SU', 'SILVER', None, 'prospect', None),
+    ('CN-ZJ-HZ', 'PLATINUM', 'active', None),
+    ('CN-ZJ-NB', 'SILVER', 'active', 1),
+    ('CN-ZJ-WZ', 'BRONZE', 'active', 1),
+    ('CN-GD-GZ', 'PLATINUM', 'active', None),
+    ('CN-GD-SZ', 'GOLD', 'active', 4),
+    ('CN-GD-FS', 'SILVER', 'active', 4),
+    ('CN-JS-NJ', 'GOLD', 'active', None),
+    ('CN-JS-SU', 'GOLD', 'active', 7),
+    ('CN-JS-WX', 'BRONZE', 'active', 7),
+    ('CN-SC-CD', 'SILVER', 'active', None),
+    ('CN-SC-MY', 'BRONZE', 'active', None),
+    ('CN-SH-PD', 'PLATINUM', 'active', None),
+    ('CN-SH-MH', 'GOLD', 'active', None),
+    ('CN-BJ-CY', 'PLATINUM', 'active', None),
+    ('CN-BJ-HD', 'GOLD', 'active', None),
+    ('CN-ZJ-HZ', 'GOLD', 'active', None),
+    ('CN-GD-GZ', 'BRONZE', 'active', None),
+    ('CN-GD-SZ', 'BRONZE', 'active', None),
+    ('CN-JS-NJ', 'SILVER', 'active', None),
+    ('CN-SC-CD', 'SILVER', 'active', None),
+    ('CN-ZJ-NB', 'BRONZE', 'suspended', None),
+    ('CN-ZJ-WZ', 'BRONZE', 'terminated', None),
+    ('CN-GD-FS', 'BRONZE', 'prospect', None),
+    ('CN-JS-SU', 'SILVER', 'prospect', None),
     ]
-TIER_CHANGE_REASONS = {
-    'GOLD': "Annual review: sales target exceeded by 18%.",
-    'SILVER': "Annual review: two quarters below target.",
+# Tier changes after creation, kept in the tier history with their reason
+TIER_CHANGES = {
+    'D0010': ('GOLD', "Annual review: sales target exceeded by 18%."),
+    'D0013': ('SILVER', "Annual review: two quarters below target."),
+    'D0017': ('SILVER', "Strong results in the summer co-marketing campaign."),
     }
-UPGRADE_REASON = "Joined the summer co-marketing campaign with strong results."
 # (SKU prefix, English, Chinese, models: (English, Chinese, list price))
 CATEGORIES = [
     ('AC', "Air Conditioners", "空调", [
@@ -284,7 +285,7 @@ def progress(desc, total):
 
 
 def tr(lang, en, zh):
-    "The name in the language of the party names"
+    "The English or Chinese value of a field that is not translatable"
     return zh if lang == 'zh_CN' else en
 
 
@@ -345,7 +346,7 @@ def activate_modules(name):
             '--activate-dependencies', '--language', 'zh_CN',
             '--email', ADMIN_EMAIL])
     with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
-        # Asked only when the database is new; set again by setup_admin
+        # Read only when the database is new; setup_people checks it
         passfile.write('admin\n')
         passfile.flush()
         os.environ['TRYTONPASSFILE'] = passfile.name
@@ -387,18 +388,18 @@ def admin_context(database):
     return admin_id, context
 
 
-def translate(Model, records, names, field='name'):
-    "Write the Chinese names of translatable fields"
+def translate(Model, records, names):
+    "Write the Chinese names of records, stored as translations"
     if not records:
         return
     actions = []
     for record, name in zip(records, names):
-        actions.extend([[record], {field: name}])
+        actions.extend([[record], {'name': name}])
     with Transaction().set_context(language='zh_CN'):
         Model.write(*actions)
 
 
-# Company and accounting (proteus, with Tryton's test tools)
+# Company, accounting and people
 
 def setup_currency_and_country(database):
     "Create CNY, China and its provinces if missing"
@@ -570,8 +571,12 @@ def setup_territories(database, company_id):
     Territory = pool.get('dms.territory')
     Country = pool.get('country.country')
     Subdivision = pool.get('country.subdivision')
-    with transaction(database, company=company_id):
+    codes = [CHINA[0]] + [f'CN-{p}' for p, *_ in PROVINCES] + [
+        f'CN-{p}-{c}' for p, *_, cities in PROVINCES for c, *_ in cities]
+    with transaction(database, company=company_id), \
+            progress("Territories", len(codes)) as bar:
         existing = {t.code: t for t in Territory.search([])}
+        bar.update(len(existing))
         country, = Country.search([('code', '=', CHINA[0])])
         if CHINA[0] not in existing:
             china, = Territory.create([{
@@ -580,10 +585,11 @@ def setup_territories(database, company_id):
                         }])
             translate(Territory, [china], [CHINA[4]])
             existing[china.code] = china
+            bar.update()
         subdivisions = {s.code: s for s in Subdivision.search([
                     ('country', '=', country.id)])}
         new, zh_names = [], []
-        for code, type_, en, zh, _ in PROVINCES:
+        for code, _, en, zh, _ in PROVINCES:
             code = f'CN-{code}'
             if code not in existing:
                 new.append({
@@ -596,6 +602,7 @@ def setup_territories(database, company_id):
         created = Territory.create(new)
         translate(Territory, created, zh_names)
         existing.update((t.code, t) for t in created)
+        bar.update(len(created))
         new, zh_names = [], []
         for province, type_, _, _, cities in PROVINCES:
             parent = existing[f'CN-{province}']
@@ -613,6 +620,7 @@ def setup_territories(database, company_id):
                             })
                     zh_names.append(zh)
         translate(Territory, Territory.create(new), zh_names)
+        bar.update(len(new))
 
 
 def setup_tiers(database, company_id):
@@ -627,6 +635,7 @@ def setup_tiers(database, company_id):
         tiers = [t for t in TIERS if t[0] not in existing]
         if not tiers:
             return
+        bar = progress("Tiers", len(tiers))
         terms = {t.name: t for t in PaymentTerm.search([])}
         for days in sorted({t[8] for t in tiers}):
             name = f"{days} Days Net"
@@ -664,6 +673,8 @@ def setup_tiers(database, company_id):
                     } for (code, en, _, sequence, priority, rate, credit, _,
                     days, benefits), price_list in zip(tiers, price_lists)])
         translate(Tier, created, [zh for _, _, zh, *_ in tiers])
+        bar.update(len(created))
+        bar.close()
 
 
 def dealer_name(lang, city_code, index):
@@ -671,7 +682,8 @@ def dealer_name(lang, city_code, index):
     word_en, word_zh = NAME_WORDS[index % len(NAME_WORDS)]
     kind_en, kind_zh = NAME_KINDS[index % len(NAME_KINDS)]
     if lang == 'zh_CN':
-        return f"{city_zh[:-1]}{word_zh}{kind_zh}"
+        city = city_zh.removesuffix('市').removesuffix('新区').removesuffix('区')
+        return f"{city}{word_zh}{kind_zh}"
     return f"{city_en} {word_en} {kind_en}"
 
 
@@ -753,30 +765,26 @@ def setup_dealers(database, company_id, admin_id, context, lang, reps):
                         ('code', 'in', codes)])}
             parents = []
             for i, dealer in zip(todo, dealers):
-                if DEALERS[i][4]:
-                    parent = by_code[codes[DEALERS[i][4] - 1]]
+                if DEALERS[i][3]:
+                    parent = by_code[codes[DEALERS[i][3] - 1]]
                     parents.extend([[dealer], {'parent': parent.id}])
             if parents:
                 Dealer.write(*parents)
             create_portal_users(WebUser, dealers)
             by_state = {}
             for i, dealer in zip(todo, dealers):
-                by_state.setdefault(DEALERS[i][3], []).append(dealer)
+                by_state.setdefault(DEALERS[i][2], []).append(dealer)
             Dealer.activate(by_state.get('active', [])
                 + by_state.get('suspended', [])
                 + by_state.get('terminated', []))
             Dealer.suspend(by_state.get('suspended', []))
             Dealer.terminate(by_state.get('terminated', []))
-            for i, dealer in zip(todo, dealers):
-                new_tier = DEALERS[i][2]
-                if new_tier:
-                    upgrade = tiers[new_tier].sequence < dealer.tier.sequence
-                    reason = (UPGRADE_REASON
-                        if upgrade and new_tier == 'SILVER'
-                        else TIER_CHANGE_REASONS[new_tier])
+            for dealer in dealers:
+                if dealer.code in TIER_CHANGES:
+                    tier, reason = TIER_CHANGES[dealer.code]
                     with Transaction().set_context(
                             dms_tier_change_reason=reason):
-                        Dealer.write([dealer], {'tier': tiers[new_tier].id})
+                        Dealer.write([dealer], {'tier': tiers[tier].id})
             bar.update(len(todo))
 
 
@@ -961,12 +969,8 @@ def setup_sales(database, admin_id, context):
             sale.dealer = dealer
             sale.reference = f'DEMO-{dealer.code}-{n}'
             sale.sale_date = sale_date
-            sale.lines = []
-            for product, quantity in lines:
-                line = Line(sale=sale, type='line', product=product,
-                    quantity=quantity)
-                line.on_change_product()
-                sale.lines += (line,)
+            sale.lines = [sale_line_with_product(Line, sale, product, qty)
+                for product, qty in lines]
             sales.append(sale)
         Sale.save(sales)
         by_state = {}
@@ -988,6 +992,13 @@ def setup_sales(database, admin_id, context):
         run_task(database, task)
     bar.update(len(to_process))
     bar.close()
+
+
+def sale_line_with_product(Line, sale, product, quantity):
+    "A sale line priced as the web client does: by the price list"
+    line = Line(sale=sale, type='line', product=product, quantity=quantity)
+    line.on_change_product()
+    return line
 
 
 # Generated data for benchmarks
@@ -1087,7 +1098,9 @@ def generate_dealers(database, admin_id, context, count, lang, reps):
 def generate_sales(database, admin_id, context, count):
     """Confirmed and done sales B0000001... with count lines in all
 
-    They are inserted without the workflow: no shipment, no invoice."""
+    They are created as drafts (lines can be added only to drafts) and put
+    in their state in the same transaction, without the workflow: no
+    shipment, no invoice."""
     if not count:
         return
     rng = random.Random(SEED)
@@ -1110,10 +1123,10 @@ def generate_sales(database, admin_id, context, count):
                     [('party', 'in', list(parties))],
                     fields_names=['party'], order=[('id', 'DESC')]):
                 addresses[address['party']] = address['id']
-        products = [(p['id'], p['list_price'], p['default_uom'])
+        products = [(p['id'], p['list_price_used'], p['default_uom'])
             for p in Product.search_read(
                 [('salable', '=', True)],
-                fields_names=['list_price', 'default_uom'],
+                fields_names=['list_price_used', 'default_uom'],
                 order=[('id', 'ASC')])]
         warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
         warehouse = warehouse.id
@@ -1136,9 +1149,22 @@ def generate_sales(database, admin_id, context, count):
                     warehouse, context['company'], currency, today, lines))
         with transaction(database, admin_id, **context):
             existing = {s.number for s in Sale.search([
-                        ('number', 'in', [s['number'] for s in batch])])}
-            Sale.create([s for s in batch if s['number'] not in existing])
-        bar.update(sum(len(s['lines'][0][1]) for s in batch))
+                        ('number', 'in', [v['number'] for v, _ in batch])])}
+            batch = [(v, s) for v, s in batch if v['number'] not in existing]
+            sales = Sale.create([v for v, _ in batch])
+            by_state = {}
+            for sale, (_, state) in zip(sales, batch):
+                by_state.setdefault(state, []).append(sale)
+            if by_state:
+                Sale.write(*[x for state, records in by_state.items()
+                        for x in (records, {
+                                'state': state,
+                                'invoice_state': (
+                                    'paid' if state == 'done' else 'none'),
+                                'shipment_state': (
+                                    'sent' if state == 'done' else 'none'),
+                                })])
+        bar.update(sum(len(v['lines'][0][1]) for v, _ in batch))
     bar.close()
 
 
@@ -1155,7 +1181,7 @@ def sale_line(rng, product, factor):
 
 def sale_values(rng, number, dealer, address, warehouse, company, currency,
         today, lines):
-    state = rng.choice(['confirmed', 'done', 'done'])
+    "The values of a draft sale and the state to put it in"
     amount = sum(
         (Decimal(str(line['quantity'])) * line['unit_price']
             for line in lines), Decimal(0)).quantize(Decimal('0.01'))
@@ -1172,20 +1198,17 @@ def sale_values(rng, number, dealer, address, warehouse, company, currency,
         'currency': currency,
         'sale_date': sale_date,
         'quotation_date': sale_date,
-        'state': state,
-        'invoice_state': 'paid' if state == 'done' else 'none',
-        'shipment_state': 'sent' if state == 'done' else 'none',
         'untaxed_amount_cache': amount,
         'tax_amount_cache': Decimal(0),
         'total_amount_cache': amount,
         'lines': [('create', lines)],
-        }
+        }, rng.choice(['confirmed', 'done', 'done'])
 
 
-def print_logins(database, admin_id, context):
+def print_logins(database, admin_id, context, lang):
     pool = Pool(database)
     Dealer = pool.get('dms.dealer')
-    with transaction(database, admin_id, **context):
+    with transaction(database, admin_id, **dict(context, language=lang)):
         dealers = Dealer.search([('code', 'in', ['D0001', 'D0005'])],
             order=[('code', 'ASC')])
         print(f"\nDemo database {database!r} is ready.")
@@ -1218,7 +1241,7 @@ def main(argv=None):
     generate_dealers(
         database, admin_id, context, args.dealers, args.lang, reps)
     generate_sales(database, admin_id, context, args.sale_lines)
-    print_logins(database, admin_id, context)
+    print_logins(database, admin_id, context, args.lang)
     print(f"Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 

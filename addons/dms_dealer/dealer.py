@@ -98,9 +98,9 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
                 ()),
             ])
     latitude = fields.Numeric(
-        "Latitude", digits=(3, 6), states=_states)
+        "Latitude", digits=(9, 6), states=_states)
     longitude = fields.Numeric(
-        "Longitude", digits=(3, 6), states=_states)
+        "Longitude", digits=(9, 6), states=_states)
     tier_history = fields.One2Many(
         'dms.dealer.tier.history', 'dealer', "Tier History", readonly=True,
         order=[('date', 'DESC'), ('id', 'DESC')])

@@ -15,11 +15,6 @@ class User(metaclass=PoolMeta):
     _get_dealer_cache = Cache(__name__ + '.get_dealer', context=False)
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._context_fields.insert(0, 'dealer')
-
-    @classmethod
     def get_dealer(cls):
         "Return the id of the dealer of the transaction user or None"
         user_id = Transaction().user
