@@ -66,10 +66,13 @@ def _env(**extra):
 
 
 def _run_demo(database, **env):
-    subprocess.run(
+    result = subprocess.run(
         [PYTHON, os.path.join(ROOT, 'tools', 'demo.py'),
             '--database', database, '--size', 'small'],
-        env=_env(**env), check=True, stdout=subprocess.DEVNULL)
+        env=_env(**env), capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(
+            "tools/demo.py failed:\n" + result.stdout + result.stderr)
 
 
 def _sqlite_demo_file():

@@ -35,6 +35,15 @@ def addons_hash():
     return digest.hexdigest()[:16]
 
 
+class CountingResult(unittest.TextTestResult):
+    "Counts successes (setUpClass errors are failures that ran no test)"
+    successes = 0
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.successes += 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--postgresql', metavar='URI',
@@ -92,12 +101,13 @@ def main():
 
     print("DMS test suite on %s (cache key %s)" % (backend, key),
         flush=True)
-    runner = unittest.TextTestRunner(verbosity=2 if args.verbose else 1)
+    runner = unittest.TextTestRunner(
+        verbosity=2 if args.verbose else 1, resultclass=CountingResult)
     result = runner.run(suite)
     failed = len(result.failures) + len(result.errors) + len(
         result.unexpectedSuccesses)
     skipped = len(result.skipped)
-    passed = result.testsRun - failed - skipped
+    passed = result.successes
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     if result.testsRun == 0:
         print("no test ran", file=sys.stderr)

@@ -26,10 +26,8 @@ class RPCIsolationTestCase(unittest.TestCase):
             [('code', 'in', ['D0001', 'D0002', 'D0005'])], 0, None,
             [('code', 'ASC')], ['code'], ctx)
         cls.dealer_ids = {d['code']: d['id'] for d in dealers}
-        group_id, = [d['db_id'] for d in admin.model.ir.model.data.search_read(
-                [('module', '=', 'dms_dealer'),
-                    ('fs_id', '=', 'group_dms_integration')],
-                0, None, None, ['db_id'], ctx)]
+        group_id, = admin.model.res.group.search(
+            [('name', '=', 'DMS Integration')], 0, None, None, ctx)
         company_id, = admin.model.company.company.search([], 0, None, None, ctx)
         cls.users = {}
         for login, dealer in [

@@ -31,13 +31,18 @@ class Sale(metaclass=PoolMeta):
         self.dealer = self.party.dealer if self.party else None
 
     @classmethod
-    def preprocess_values(cls, mode, values):
+    def create(cls, vlist):
         pool = Pool()
         Dealer = pool.get('dms.dealer')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and values.get('party') and 'dealer' not in values:
-            dealers = Dealer.search(
-                [('party', '=', values['party'])], limit=1)
-            if dealers:
-                values['dealer'] = dealers[0].id
-        return values
+        # Fill the dealer of the party with one query for the whole batch
+        parties = {
+            v['party'] for v in vlist if v.get('party') and 'dealer' not in v}
+        if parties:
+            dealers = {
+                d.party.id: d.id for d in Dealer.search(
+                    [('party', 'in', list(parties))])}
+            vlist = [
+                {**v, 'dealer': dealers.get(v['party'])}
+                if v.get('party') in parties and 'dealer' not in v else v
+                for v in vlist]
+        return super().create(vlist)
