@@ -11,10 +11,12 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import create_dealer, create_price_list, create_tier
+from .tools import (
+    TranslationTestMixin, create_dealer, create_price_list, create_tier)
 
 
-class DmsDealerTestCase(CompanyTestMixin, ModuleTestCase):
+class DmsDealerTestCase(
+        TranslationTestMixin, CompanyTestMixin, ModuleTestCase):
     "Test DMS Dealer module"
     module = 'dms_dealer'
 

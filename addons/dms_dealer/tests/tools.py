@@ -1,9 +1,14 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 "Helpers shared by the DMS tests (pool level, inside a transaction)"
+import os
 from decimal import Decimal
 
+import polib
+
+from trytond import tools
 from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
 
 
 def create_price_list(company, name, factor):
@@ -53,3 +58,35 @@ def create_dealer(company, code, tier=None, **values):
                 **values,
                 }])
     return dealer
+
+
+class TranslationTestMixin:
+    "Checks the module ships a complete zh_CN translation"
+    languages = ['zh_CN']
+
+    @with_transaction()
+    def test_translations_complete(self):
+        "Test every user-facing string of the module is translated"
+        pool = Pool()
+        Translation = pool.get('ir.translation')
+        TranslationSet = pool.get('ir.translation.set', type='wizard')
+        # Extract the view and report strings like the client's wizard does
+        session_id, _, _ = TranslationSet.create()
+        TranslationSet(session_id).transition_set_()
+        source = Translation.translation_export('en', self.module)
+        expected = {
+            (e.msgctxt, e.msgid) for e in (
+                polib.pofile(source.decode('utf-8')) if source else [])}
+        directory = os.path.dirname(
+            tools.file_open(os.path.join(self.module, 'tryton.cfg')).name)
+        for lang in self.languages:
+            with self.subTest(lang=lang):
+                path = os.path.join(directory, 'locale', '%s.po' % lang)
+                translated = {
+                    (e.msgctxt, e.msgid) for e in polib.pofile(path)
+                    if (e.msgstr or e.msgstr_plural) and not e.fuzzy}
+                missing = sorted(expected - translated)
+                if missing:
+                    self.fail("%s: %d strings without %s translation "
+                        "(run tools/translations.py update): %s" % (
+                            self.module, len(missing), lang, missing[:10]))

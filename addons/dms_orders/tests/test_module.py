@@ -1,9 +1,10 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 
-class DmsOrdersTestCase(ModuleTestCase):
+class DmsOrdersTestCase(TranslationTestMixin, ModuleTestCase):
     "Test dms_orders module"
     module = 'dms_orders'
 
