@@ -127,6 +127,7 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
             "() => !window.jQuery || jQuery.active === 0")
 
     def login(self, login, password):
+        from playwright.sync_api import Error as PlaywrightError
         page = self.page
         page.goto(self.server.url + '/')
         dialog = page.locator('.login-dialog')
@@ -157,8 +158,12 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
             if time.monotonic() > deadline:
                 raise AssertionError("no menu after the login")
             if wizard.count():
-                wizard.first.get_by_role('button', name='Cancel').click()
-                wizard.first.wait_for(state='detached')
+                # A click before sao has wired the wizard is lost: retry
+                self.wait_idle()
+                with contextlib.suppress(PlaywrightError):
+                    wizard.first.get_by_role('button', name='Cancel').click(
+                        timeout=2000)
+                    wizard.first.wait_for(state='detached', timeout=2000)
             else:
                 page.wait_for_timeout(100)
 
