@@ -93,8 +93,8 @@ def _sqlite_demo_file():
 def _psql(sql, database='postgres'):
     import psycopg
     with psycopg.connect(_pg_uri() + database, autocommit=True) as conn:
-        return conn.execute(sql).fetchall() if sql.lstrip().upper(
-            ).startswith('SELECT') else conn.execute(sql)
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else None
 
 
 def _pg_demo_template():
@@ -137,6 +137,7 @@ class DemoServer:
             shutil.copy(_sqlite_demo_file(),
                 os.path.join(self.folder, 'dms_test.sqlite'))
             env['TRYTOND_DATABASE__PATH'] = self.folder
+        self.env = env
         self.log = open(self.log_path, 'w')
         self.process = subprocess.Popen(
             [TRYTOND, '-d', self.database],
@@ -153,6 +154,11 @@ class DemoServer:
         else:
             raise RuntimeError("trytond did not start:\n" + self.read_log())
         return self
+
+    def run_demo(self):
+        "Run the demo generator again on the server's database"
+        env = {k: v for k, v in self.env.items() if k != 'TRYTOND_WEB__LISTEN'}
+        _run_demo(self.database, **env)
 
     def read_log(self):
         with open(self.log_path) as fp:

@@ -19,6 +19,7 @@ class RPCIsolationTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = DemoServer().start()
+        cls.addClassCleanup(cls.server.stop)
         admin = cls.server.rpc('admin', 'admin')
         cls.admin = admin
         ctx = {}
@@ -43,9 +44,6 @@ class RPCIsolationTestCase(unittest.TestCase):
                         'company': company_id,
                         }], ctx)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
 
     def as_dealer(self):
         return self.server.rpc('erp_d0001', PASSWORD)

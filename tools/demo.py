@@ -552,6 +552,12 @@ def setup_people(database, lang):
             values['language'] = language.id
         if values:
             User.write([admin], values)
+
+        # The demo is configured: no configuration wizard at admin's login
+        ConfigItem = pool.get('ir.module.config_wizard.item')
+        items = ConfigItem.search([('state', '!=', 'done')])
+        if items:
+            ConfigItem.write(items, {'state': 'done'})
         return [employees[n].id for n in names[1:]]
 
 
