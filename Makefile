@@ -45,7 +45,8 @@ $(SAO)/.installed:
 browser:
 	@command -v chromium >/dev/null || { \
 		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -q && apt-get install -y -q chromium; }
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 # The stamp is written once the generator has finished: an interrupted run is
 # completed by the next one (the generator is idempotent)

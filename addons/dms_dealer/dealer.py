@@ -6,6 +6,7 @@ from collections import defaultdict
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelView, Unique, Workflow, fields, tree)
+from trytond.model.tree import RecursionError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
@@ -289,7 +290,6 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
 
     @classmethod
     def check_recursion(cls, dealers, field_names=None):
-        from trytond.model.tree import RecursionError
         try:
             super().check_recursion(dealers, field_names)
         except RecursionError as exception:
@@ -317,9 +317,10 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
                 if (d.tier.id if d.tier else None) != values['tier']]
             if changes:
                 def record():
+                    records = cls.browse([d for d, _ in changes])
                     History.record([
-                            (cls(d), old, cls(d).tier)
-                            for d, old in changes])
+                            (r, old, r.tier)
+                            for r, (_, old) in zip(records, changes)])
                 callbacks.append(record)
         return callbacks
 
@@ -429,25 +430,19 @@ class TierHistory(ModelSQL, ModelView):
     def record(cls, changes):
         """Record tier changes: a list of (dealer, from_tier, to_tier)
 
-        The reason is taken from the context key
-        ``dms_tier_change_reason``."""
-        pool = Pool()
-        Tier = pool.get('dms.dealer.tier')
+        Tiers are records, ids or None.  The reason is taken from the context
+        key ``dms_tier_change_reason``."""
         transaction = Transaction()
         reason = transaction.context.get('dms_tier_change_reason')
         now = dt.datetime.now()
-        vlist = []
-        for dealer, from_tier, to_tier in changes:
-            if isinstance(from_tier, int):
-                from_tier = Tier(from_tier)
-            vlist.append({
-                    'dealer': dealer.id,
-                    'date': now,
-                    'user': transaction.user or None,
-                    'from_tier': from_tier.id if from_tier else None,
-                    'to_tier': to_tier.id if to_tier else None,
-                    'reason': reason,
-                    })
+        vlist = [{
+                'dealer': int(dealer),
+                'date': now,
+                'user': transaction.user or None,
+                'from_tier': int(from_tier) if from_tier else None,
+                'to_tier': int(to_tier) if to_tier else None,
+                'reason': reason,
+                } for dealer, from_tier, to_tier in changes]
         if vlist:
             cls.create(vlist)
 
