@@ -1,7 +1,10 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 "Helpers shared by the DMS tests (pool level, inside a transaction)"
+import email
 import os
+import socket
+import time
 from decimal import Decimal
 
 import polib
@@ -90,3 +93,71 @@ class TranslationTestMixin:
                     self.fail("%s: %d strings without %s translation "
                         "(run tools/translations.py update): %s" % (
                             self.module, len(missing), lang, missing[:10]))
+
+
+class SMTPSink:
+    """A real SMTP server on a free loopback port that keeps the messages
+
+    Use it as a context manager; it points Tryton's [email] uri at itself."""
+
+    def __init__(self):
+        self.messages = []
+
+    def __enter__(self):
+        from aiosmtpd.controller import Controller
+
+        from trytond.config import config
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append(
+                    email.message_from_bytes(envelope.content))
+                return '250 OK'
+
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            self.port = sock.getsockname()[1]
+        self.controller = Controller(
+            Handler(), hostname='127.0.0.1', port=self.port)
+        self.controller.start()
+        self._uri = config.get('email', 'uri')
+        config.set('email', 'uri', 'smtp://127.0.0.1:%s' % self.port)
+        return self
+
+    def __exit__(self, *args):
+        from trytond.config import config
+        config.set('email', 'uri', self._uri)
+        self.controller.stop()
+
+    def wait(self, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+class PortalTranslationTestMixin:
+    "Checks the module's portal strings are all translated"
+
+    def test_portal_translations_complete(self):
+        "Test every portal string of the module is translated"
+        from dms_dealer.portal import LANGUAGES, extract_messages
+        directory = os.path.dirname(
+            tools.file_open(os.path.join(self.module, 'tryton.cfg')).name)
+        messages = extract_messages(directory)
+        self.assertTrue(messages)
+        for lang, _ in LANGUAGES:
+            if lang == 'en':
+                continue
+            with self.subTest(lang=lang):
+                path = os.path.join(directory, 'www', 'locale', lang + '.po')
+                translated = {
+                    e.msgid for e in polib.pofile(path)
+                    if e.msgstr and not e.fuzzy}
+                missing = [m for m in messages if m not in translated]
+                if missing:
+                    self.fail("%d portal strings of %s without %s "
+                        "translation: %s" % (
+                            len(missing), self.module, lang, missing[:10]))

@@ -1,0 +1,373 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The dealer portal's web layer: routes under /<database>/portal/, sessions
+on web.user.session, CSRF tokens, languages, templates and error pages.
+
+Routes only parse the request, check the session and the CSRF token, call a
+model classmethod and render a template.  They run as root (user 0) outside
+Tryton's record rules: every query of a route is scoped with the dealer of
+the session (``portal.dealer``), and anything outside that scope is a 404.
+Other modules register their own templates and translations with
+``register_templates`` and their routes with ``route``.
+"""
+import hmac
+import logging
+import os
+import secrets
+from functools import wraps
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import jinja2
+import jinja2.nodes
+import polib
+from werkzeug import exceptions
+from werkzeug.utils import redirect, safe_join
+from werkzeug.wrappers import Response
+
+from trytond.exceptions import RateLimitException
+from trytond.model.exceptions import AccessError
+from trytond.protocols.wrappers import with_pool, with_transaction
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+logger = logging.getLogger(__name__)
+
+LANGUAGES = [('en', "English"), ('zh_CN', "简体中文")]
+SESSION_COOKIE = 'dms_portal_session'
+CSRF_COOKIE = 'dms_portal_csrf'
+LANG_COOKIE = 'dms_portal_lang'
+FLASH_COOKIE = 'dms_portal_flash'
+MAX_FORM_SIZE = 64 * 1024
+HERE = os.path.dirname(__file__)
+
+_template_dirs = []
+_locale_dirs = []
+_catalogs = {}
+
+
+def register_templates(directory):
+    "Add a module's www/ folder (templates/ and locale/) to the portal"
+    templates = os.path.join(directory, 'templates')
+    if templates not in _template_dirs:
+        # Later modules come first so they can override templates
+        _template_dirs.insert(0, templates)
+        _locale_dirs.append(os.path.join(directory, 'locale'))
+        _catalogs.clear()
+        _environment.cache_clear()
+
+
+def catalog(lang):
+    "The portal translations of lang: {msgid: msgstr}"
+    if lang not in _catalogs:
+        messages = {}
+        for directory in _locale_dirs:
+            path = os.path.join(directory, '%s.po' % lang)
+            if os.path.exists(path):
+                messages.update(
+                    (e.msgid, e.msgstr) for e in polib.pofile(path)
+                    if e.msgstr and not e.fuzzy)
+        _catalogs[lang] = messages
+    return _catalogs[lang]
+
+
+def translator(lang):
+    messages = catalog(lang)
+
+    def gettext(text, **variables):
+        text = messages.get(text, text)
+        return text % variables if variables else text
+    return gettext
+
+
+def _environment():
+    if _environment.value is None:
+        _environment.value = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(list(_template_dirs)),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined)
+    return _environment.value
+
+
+_environment.value = None
+_environment.cache_clear = lambda: setattr(_environment, 'value', None)
+
+
+class NotFound(exceptions.NotFound):
+    "Anything outside the dealer's scope: always answered with a 404"
+
+
+class CSRFError(exceptions.Forbidden):
+    "A POST without the CSRF token of the browser's cookie"
+
+
+def negotiate_language(request, user=None):
+    codes = [c for c, _ in LANGUAGES]
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang in codes:
+        return lang
+    if user and user.party and user.party.lang \
+            and user.party.lang.code in codes:
+        return user.party.lang.code
+    best = request.accept_languages.best_match(
+        [c.replace('_', '-') for c in codes] + ['zh'])
+    if best and best.lower().startswith('zh'):
+        return 'zh_CN'
+    return 'en'
+
+
+class Portal:
+    "What a route needs of the request: session, dealer, language, render"
+
+    def __init__(self, request, pool):
+        self.request = request
+        self.pool = pool
+        self.database = pool.database_name
+        self.base = '/%s/portal' % self.database
+        self.cookies = []
+        self.user = self.session = None
+        key = request.cookies.get(SESSION_COOKIE)
+        if key:
+            WebUser = pool.get('web.user')
+            user = WebUser.get_user(key)
+            if user and user.dms_can_login:
+                self.user, self.session = user, key
+        self.lang = negotiate_language(request, self.user)
+        self._ = translator(self.lang)
+        self.csrf_token = request.cookies.get(CSRF_COOKIE)
+        if not self.csrf_token:
+            self.new_csrf_token()
+
+    @property
+    def dealer(self):
+        return self.user.dealer if self.user else None
+
+    @property
+    def secure(self):
+        return self.request.scheme == 'https'
+
+    def url(self, path=''):
+        return self.base + '/' + path.lstrip('/')
+
+    def set_cookie(self, name, value, max_age=None, http_only=True):
+        self.cookies.append((name, value, max_age, http_only))
+
+    def new_csrf_token(self):
+        self.csrf_token = secrets.token_urlsafe(32)
+        self.set_cookie(CSRF_COOKIE, self.csrf_token)
+
+    def check_csrf(self):
+        token = self.request.form.get('csrf_token', '')
+        cookie = self.request.cookies.get(CSRF_COOKIE, '')
+        if not (token and cookie and hmac.compare_digest(token, cookie)):
+            raise CSRFError()
+
+    def flash(self, key):
+        "Show a message from FLASH_MESSAGES on the next page"
+        self.set_cookie(FLASH_COOKIE, key)
+
+    def pop_flash(self):
+        key = self.request.cookies.get(FLASH_COOKIE)
+        if key:
+            self.set_cookie(FLASH_COOKIE, '', max_age=0)
+            text = FLASH_MESSAGES.get(key)
+            if text:
+                return self._(text)
+
+    def safe_next(self, default=''):
+        "The next URL if it stays inside this portal (no open redirect)"
+        target = self.request.values.get('next', '')
+        parts = urlsplit(target)
+        if (not parts.scheme and not parts.netloc
+                and (parts.path + '/').startswith(self.base + '/')
+                and '\\' not in target):
+            return target
+        return self.url(default)
+
+    def redirect(self, path=''):
+        location = path if path.startswith(self.base) else self.url(path)
+        return redirect(location, code=HTTPStatus.SEE_OTHER)
+
+    def render(self, template, status=HTTPStatus.OK, **values):
+        environment = _environment()
+        flash = self.pop_flash()
+        content = environment.get_template(template).render(
+            _=self._, portal=self, user=self.user, dealer=self.dealer,
+            lang=self.lang, languages=LANGUAGES, csrf_token=self.csrf_token,
+            flash=flash, **values)
+        return Response(
+            content, status=status, content_type='text/html; charset=utf-8')
+
+    def finish(self, response):
+        for name, value, max_age, http_only in self.cookies:
+            response.set_cookie(
+                name, value, max_age=max_age, path=self.base + '/',
+                secure=self.secure, httponly=http_only, samesite='Lax')
+        response.headers.setdefault('Cache-Control', 'no-store')
+        response.headers.setdefault('X-Frame-Options', 'DENY')
+        response.headers.setdefault('X-Content-Type-Options', 'nosniff')
+        response.headers.setdefault(
+            'Content-Security-Policy',
+            "default-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault('Referrer-Policy', 'same-origin')
+        return response
+
+
+def N_(text):
+    "Mark a portal string for translation; it is translated where shown"
+    return text
+
+
+FLASH_MESSAGES = {
+    'logged_out': N_("You are signed out."),
+    'reset_sent': N_("If an account exists for this e-mail, a message with "
+        "a link to choose a new password is on its way."),
+    'password_set': N_("Your new password is set: sign in with it."),
+    'reset_invalid': N_("This link to reset your password is invalid or has "
+        "expired. Ask for a new one."),
+    }
+
+
+def error_page(request, status, database=None):
+    "An error page without any detail of the failure"
+    codes = [c for c, _ in LANGUAGES]
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang not in codes:
+        lang = negotiate_language(request)
+    _ = translator(lang)
+    titles = {
+        HTTPStatus.NOT_FOUND: _("Page not found"),
+        HTTPStatus.FORBIDDEN: _("This form has expired"),
+        HTTPStatus.TOO_MANY_REQUESTS: _("Too many attempts"),
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE: _("The request is too large"),
+        HTTPStatus.SERVICE_UNAVAILABLE: _("The system is busy"),
+        }
+    texts = {
+        HTTPStatus.NOT_FOUND: _(
+            "The page does not exist or is not available to you."),
+        HTTPStatus.FORBIDDEN: _(
+            "Go back, reload the page and send the form again."),
+        HTTPStatus.TOO_MANY_REQUESTS: _(
+            "Wait a few minutes before you try again."),
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE: _(
+            "Send a smaller form or file."),
+        HTTPStatus.SERVICE_UNAVAILABLE: _(
+            "Please try again in a moment."),
+        }
+    status = HTTPStatus(status)
+    content = _environment().get_template('error.html').render(
+        _=_, lang=lang, title=titles.get(status, _("Something went wrong")),
+        text=texts.get(status, _(
+                "The error has been recorded. Please try again later.")),
+        home='/%s/portal/' % database if database else None)
+    return Response(
+        content, status=status, content_type='text/html; charset=utf-8',
+        headers={'Cache-Control': 'no-store'})
+
+
+def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
+    """Register a portal route; the view is called as view(request, portal,
+    **arguments) inside a transaction, with the web user and the language in
+    the context."""
+    def decorator(func):
+        @wraps(func)
+        def in_transaction(request, pool, **kwargs):
+            try:
+                pool.get('dms.dealer')
+            except KeyError:
+                # Database without the DMS modules
+                raise NotFound()
+            portal = Portal(request, pool)
+            if request.method == 'POST':
+                if (request.content_length or 0) > max_size:
+                    raise exceptions.RequestEntityTooLarge()
+                portal.check_csrf()
+            if login and not portal.user:
+                next_ = request.full_path if request.method == 'GET' else ''
+                return portal.finish(redirect(
+                        portal.url('login') + (
+                            '?' + _urlencode(next=next_.rstrip('?'))
+                            if next_ else ''), code=HTTPStatus.SEE_OTHER))
+            context = {
+                'language': portal.lang,
+                'dms_web_user': portal.user.id if portal.user else None,
+                }
+            with Transaction().set_context(**context):
+                try:
+                    response = func(request, portal, **kwargs)
+                except AccessError:
+                    # Never tell what exists outside the dealer's scope
+                    raise NotFound()
+                except RateLimitException:
+                    raise exceptions.TooManyRequests()
+            return portal.finish(response)
+
+        view = with_pool(with_transaction()(in_transaction))
+
+        @app.route('/<database_name>/portal' + rule, methods=set(methods))
+        @wraps(func)
+        def endpoint(request, database_name, **kwargs):
+            try:
+                return view(request, database_name, **kwargs)
+            except exceptions.HTTPException as exception:
+                code = exception.code or HTTPStatus.INTERNAL_SERVER_ERROR
+            except Exception:
+                code = HTTPStatus.INTERNAL_SERVER_ERROR
+                exception = None
+            if code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                logger.error("portal: error on %s", request.path,
+                    exc_info=(exception and exception.__context__)
+                    or exception or True)
+            return error_page(request, code, database_name)
+        return endpoint
+    return decorator
+
+
+def _urlencode(**values):
+    from urllib.parse import urlencode
+    return urlencode(values)
+
+
+def extract_messages(directory):
+    """The portal strings of a module: _() and N_() calls with a literal in
+    its Python files and in the templates of its www/ folder"""
+    import ast
+
+    messages = set()
+    for name in sorted(os.listdir(directory)):
+        if name.endswith('.py'):
+            with open(os.path.join(directory, name), encoding='utf-8') as fp:
+                tree = ast.parse(fp.read())
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call)
+                        and isinstance(node.func, ast.Name)
+                        and node.func.id in {'_', 'N_'}
+                        and node.args
+                        and isinstance(node.args[0], ast.Constant)
+                        and isinstance(node.args[0].value, str)):
+                    messages.add(node.args[0].value)
+    templates = os.path.join(directory, 'www', 'templates')
+    environment = jinja2.Environment()
+    for name in sorted(os.listdir(templates)):
+        with open(os.path.join(templates, name), encoding='utf-8') as fp:
+            tree = environment.parse(fp.read())
+        for call in tree.find_all(jinja2.nodes.Call):
+            if (isinstance(call.node, jinja2.nodes.Name)
+                    and call.node.name == '_' and call.args
+                    and isinstance(call.args[0], jinja2.nodes.Const)
+                    and isinstance(call.args[0].value, str)):
+                messages.add(call.args[0].value)
+    return sorted(messages)
+
+
+def static_file(filename):
+    "Path of a file of a module's www/static folder, or None"
+    for templates in _template_dirs:
+        path = safe_join(
+            os.path.join(os.path.dirname(templates), 'static'), filename)
+        if path and os.path.isfile(path):
+            return path
+
+
+register_templates(os.path.join(HERE, 'www'))

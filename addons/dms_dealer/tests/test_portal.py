@@ -1,0 +1,328 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Portal foundations over real HTTP requests to Tryton's WSGI application:
+sessions, CSRF, languages, error pages, password reset by e-mail, scoping."""
+import re
+from http import HTTPStatus
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import RouteTestCase
+from trytond.transaction import Transaction
+
+from .tools import (
+    PortalTranslationTestMixin, SMTPSink, create_dealer, create_tier)
+
+PASSWORD = 'portal-secret-1'
+
+
+class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
+    "Test the dealer portal foundations"
+    module = 'dms_dealer'
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        WebUser = pool.get('web.user')
+        Sale = pool.get('sale.sale')
+        company = create_company()
+        with set_company(company):
+            tier = create_tier(company, 'GOLD')
+            dealer_a = create_dealer(company, 'A', tier=tier)
+            dealer_b = create_dealer(company, 'B', tier=tier)
+            suspended = create_dealer(company, 'S', tier=tier)
+            prospect = create_dealer(company, 'P', tier=tier)
+            Dealer.activate([dealer_a, dealer_b, suspended])
+            Dealer.suspend([suspended])
+            WebUser.create([{
+                        'email': email,
+                        'password': PASSWORD,
+                        'dealer': dealer.id,
+                        'dealer_role': 'buyer',
+                        } for email, dealer in [
+                        ('buyer@a.example.com', dealer_a),
+                        ('buyer@b.example.com', dealer_b),
+                        ('buyer@s.example.com', suspended),
+                        ('buyer@p.example.com', prospect),
+                        ]])
+            WebUser.create([{'email': 'nodealer@example.com',
+                        'password': PASSWORD}])
+            Sale.create([{
+                        'party': dealer.party.id,
+                        'reference': reference,
+                        'state': 'quotation',
+                        } for dealer, reference in [
+                        (dealer_a, 'REF-A-<b>1</b>'),
+                        (dealer_b, 'REF-B-1'),
+                        ]])
+
+    def url(self, path=''):
+        return '/%s/portal/%s' % (self.db_name, path)
+
+    def cookie(self, client, name):
+        return client.get_cookie(name, path=self.url())
+
+    def csrf(self, client):
+        cookie = self.cookie(client, 'dms_portal_csrf')
+        return cookie.value if cookie else ''
+
+    def login(self, client, email='buyer@a.example.com', password=PASSWORD):
+        client.get(self.url('login'))
+        return client.post(self.url('login'), data={
+                'email': email, 'password': password,
+                'csrf_token': self.csrf(client)})
+
+    def test_login_page(self):
+        "The login page carries a CSRF token and safe headers"
+        client = self.client()
+        response = client.get(self.url('login'))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        html = response.get_data(as_text=True)
+        token = self.csrf(client)
+        self.assertTrue(token)
+        self.assertIn('name="csrf_token" value="%s"' % token, html)
+        self.assertIn('name="email"', html)
+        self.assertEqual(response.headers['X-Frame-Options'], 'DENY')
+        self.assertIn("frame-ancestors 'none'",
+            response.headers['Content-Security-Policy'])
+        cookie = SimpleCookie(response.headers['Set-Cookie'])
+        morsel = cookie['dms_portal_csrf']
+        self.assertTrue(morsel['httponly'])
+        self.assertEqual(morsel['samesite'], 'Lax')
+        self.assertEqual(morsel['path'], self.url())
+
+    def test_login_logout(self):
+        "Sign in gives a new session; sign out ends it"
+        client = self.client()
+        client.get(self.url('login'))
+        anonymous_token = self.csrf(client)
+        response = self.login(client)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(response.location, self.url())
+        session = self.cookie(client, 'dms_portal_session')
+        self.assertTrue(session.http_only)
+        self.assertNotEqual(self.csrf(client), anonymous_token)
+
+        response = client.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertIn('Dealer A', response.get_data(as_text=True))
+
+        response = client.post(self.url('logout'),
+            data={'csrf_token': self.csrf(client)})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+        response = client.get(response.location)
+        self.assertIn("You are signed out.", response.get_data(as_text=True))
+
+        # The old session key is dead on the server too
+        replay = self.client()
+        replay.set_cookie('dms_portal_session', session.value,
+            path=self.url())
+        response = replay.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertTrue(response.location.startswith(self.url('login')))
+
+    def test_wrong_password(self):
+        "A wrong password is refused, recorded, and says nothing more"
+        client = self.client()
+        for email in ['buyer@a.example.com', 'unknown@example.com']:
+            with self.subTest(email=email):
+                response = self.login(client, email, 'wrong-password')
+                self.assertEqual(response.status_code, HTTPStatus.OK)
+                self.assertIn("Wrong e-mail or password.",
+                    response.get_data(as_text=True))
+                self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+        with Transaction().start(self.db_name, 0):
+            Attempt = Pool().get('web.user.authenticate.attempt')
+            self.assertEqual(Attempt.count('buyer@a.example.com'), 1)
+            Attempt.remove('buyer@a.example.com')
+            Attempt.remove('unknown@example.com')
+
+    def test_accounts_without_portal(self):
+        "Accounts of prospects, without dealer, cannot sign in"
+        for email in ['buyer@p.example.com', 'nodealer@example.com']:
+            with self.subTest(email=email):
+                client = self.client()
+                response = self.login(client, email)
+                self.assertEqual(response.status_code, HTTPStatus.OK)
+                self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+
+    def test_suspended_dealer(self):
+        "A suspended dealer signs in, sees its orders and a warning"
+        client = self.client()
+        self.assertEqual(
+            self.login(client, 'buyer@s.example.com').status_code,
+            HTTPStatus.SEE_OTHER)
+        html = client.get(self.url()).get_data(as_text=True)
+        self.assertIn("suspended", html)
+
+    def test_csrf_required(self):
+        "A POST without the right CSRF token changes nothing"
+        client = self.client()
+        client.get(self.url('login'))
+        for token in ['', 'forged-token']:
+            with self.subTest(token=token):
+                response = client.post(self.url('login'), data={
+                        'email': 'buyer@a.example.com',
+                        'password': PASSWORD,
+                        'csrf_token': token})
+                self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+                self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+
+        self.login(client)
+        session = self.cookie(client, 'dms_portal_session').value
+        response = client.post(self.url('logout'), data={})
+        self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+        self.assertEqual(
+            self.cookie(client, 'dms_portal_session').value, session)
+        self.assertEqual(client.get(self.url()).status_code, HTTPStatus.OK)
+
+    def test_login_required(self):
+        "Pages need a session and come back after signing in"
+        client = self.client()
+        response = client.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        location = urlsplit(response.location)
+        self.assertEqual(location.path, self.url('login'))
+        self.assertEqual(parse_qs(location.query), {'next': [self.url()]})
+
+        client.get(response.location)
+        response = client.post(self.url('login'), data={
+                'email': 'buyer@a.example.com', 'password': PASSWORD,
+                'csrf_token': self.csrf(client), 'next': self.url()})
+        self.assertEqual(response.location, self.url())
+
+    def test_no_open_redirect(self):
+        "The next page after sign-in stays in the portal"
+        for next_ in ['http://evil.example.com/', '//evil.example.com/',
+                '/other/path', '/\\evil.example.com']:
+            with self.subTest(next=next_):
+                client = self.client()
+                client.get(self.url('login'))
+                response = client.post(self.url('login'), data={
+                        'email': 'buyer@a.example.com',
+                        'password': PASSWORD,
+                        'csrf_token': self.csrf(client), 'next': next_})
+                self.assertEqual(response.location, self.url())
+
+    def test_home_scoped_to_dealer(self):
+        "The home page shows only the dealer's own orders, escaped"
+        client = self.client()
+        self.login(client)
+        html = client.get(self.url()).get_data(as_text=True)
+        self.assertIn('REF-A-&lt;b&gt;1&lt;/b&gt;', html)
+        self.assertNotIn('<b>1</b>', html)
+        self.assertNotIn('REF-B-1', html)
+        self.assertIn('id="open-orders">1<', html)
+
+    def test_language(self):
+        "The portal speaks English and Simplified Chinese"
+        client = self.client()
+        html = client.get(self.url('login'),
+            headers={'Accept-Language': 'zh-CN,zh;q=0.9'}).get_data(
+            as_text=True)
+        self.assertIn('lang="zh-CN"', html)
+        self.assertIn('登录', html)
+
+        client = self.client()
+        client.get(self.url('login'))
+        response = client.post(self.url('language'), data={
+                'lang': 'zh_CN', 'csrf_token': self.csrf(client),
+                'next': self.url('login')})
+        self.assertEqual(response.location, self.url('login'))
+        self.assertIn('忘记密码', client.get(self.url('login')).get_data(
+                as_text=True))
+        client.post(self.url('language'), data={
+                'lang': 'en', 'csrf_token': self.csrf(client)})
+        self.assertIn('Forgot your password?',
+            client.get(self.url('login')).get_data(as_text=True))
+
+    def test_not_found(self):
+        "Unknown pages and files are a 404 page without details"
+        client = self.client()
+        for path in ['nowhere', 'static/../portal.py', 'static/missing.css',
+                'static/%2e%2e/portal.py']:
+            with self.subTest(path=path):
+                response = client.get(self.url(path))
+                self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+                html = response.get_data(as_text=True)
+                self.assertIn("Page not found", html)
+                self.assertNotIn('Traceback', html)
+        response = client.get('/no_such_database/portal/')
+        self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+
+    def test_static(self):
+        "The portal's CSS and JS are served"
+        client = self.client()
+        for name, mimetype in [
+                ('portal.css', 'text/css'), ('portal.js', 'text/javascript')]:
+            response = client.get(self.url('static/' + name))
+            self.assertEqual(response.status_code, HTTPStatus.OK)
+            self.assertEqual(response.mimetype, mimetype)
+
+    def test_oversized_form(self):
+        "An oversized form is refused"
+        client = self.client()
+        client.get(self.url('login'))
+        response = client.post(self.url('login'), data={
+                'email': 'x' * 100_000, 'password': 'x',
+                'csrf_token': self.csrf(client)})
+        self.assertEqual(
+            response.status_code, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+    def test_password_reset(self):
+        "A dealer user resets its password with the link sent by e-mail"
+        client = self.client()
+        with SMTPSink() as smtp:
+            client.get(self.url('reset-password'))
+            for email in ['buyer@b.example.com', 'unknown@example.com']:
+                response = client.post(self.url('reset-password'), data={
+                        'email': email, 'csrf_token': self.csrf(client)})
+                self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+                self.assertEqual(response.location, self.url('login'))
+            message, = smtp.wait(1)
+        self.assertEqual(message['To'], 'buyer@b.example.com')
+        body = ''.join(
+            part.get_payload(decode=True).decode()
+            for part in message.walk()
+            if part.get_content_type() == 'text/html')
+        link, = set(re.findall(
+                r'http://localhost/%s/portal/reset-password/confirm\?[^"<\s]+'
+                % self.db_name, body))
+        link = link.replace('&amp;', '&').replace('http://localhost', '')
+
+        response = client.get(link)
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        form = dict(re.findall(
+                r'name="(email|token)" value="([^"]*)"',
+                response.get_data(as_text=True)))
+        data = {**form, 'csrf_token': self.csrf(client)}
+
+        response = client.post(self.url('reset-password/confirm'),
+            data={**data, 'password': 'short', 'password2': 'short'})
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertIn('class="error"', response.get_data(as_text=True))
+        response = client.post(self.url('reset-password/confirm'), data={
+                **data, 'password': 'new-secret-2', 'password2': 'other'})
+        self.assertIn("The two passwords are different.",
+            response.get_data(as_text=True))
+
+        response = client.post(self.url('reset-password/confirm'), data={
+                **data, 'password': 'new-secret-2', 'password2':
+                'new-secret-2'})
+        self.assertEqual(response.location, self.url('login'))
+        self.assertEqual(
+            self.login(client, 'buyer@b.example.com', 'new-secret-2'
+                ).status_code, HTTPStatus.SEE_OTHER)
+
+        # The link works once
+        response = client.post(self.url('reset-password/confirm'), data={
+                **data, 'csrf_token': self.csrf(client),
+                'password': 'other-secret-3', 'password2': 'other-secret-3'})
+        self.assertEqual(response.location, self.url('reset-password'))
+
+
+del RouteTestCase

@@ -1,0 +1,19 @@
+// Dealer portal: progressive enhancements only, every page works without it
+document.addEventListener('DOMContentLoaded', function () {
+    var toggle = document.querySelector('.menu-toggle');
+    var nav = document.getElementById('nav');
+    if (toggle && nav) {
+        toggle.addEventListener('click', function () {
+            var open = nav.classList.toggle('open');
+            toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+        });
+    }
+    // Ask before forms that say so (data-confirm)
+    document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+        form.addEventListener('submit', function (event) {
+            if (!window.confirm(form.getAttribute('data-confirm'))) {
+                event.preventDefault();
+            }
+        });
+    });
+});
