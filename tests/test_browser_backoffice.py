@@ -11,7 +11,6 @@ of the page is saved to test-results/ and the message carries the trytond
 log tail and the browser's console errors.
 """
 import contextlib
-import os
 import re
 import time
 import unittest
@@ -21,42 +20,22 @@ try:
 except ImportError:  # the test is skipped or fails in setUpClass
     PlaywrightError = Exception
 
-from tests.fixtures import DEMO_LOGINS, ROOT, DemoServer
-
-CHROMIUM = '/usr/bin/chromium'
-CHROMIUM_ARGS = [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update',
-    '--disable-sync',
-    ]
-SCREENSHOTS = os.path.join(ROOT, 'docs', 'screenshots')
-RESULTS = os.path.join(ROOT, 'test-results')
-# Files sao asks for that the server does not have: not an error
-OPTIONAL_FILES = re.compile(r'/(custom\.(css|js)|locale/[\w-]+\.json)$')
-TIMEOUT = 15_000  # ms, for any single wait
-LOG_TAIL = 40  # lines
+from tests import browser
+from tests.browser import TIMEOUT
+from tests.fixtures import DEMO_LOGINS
 
 
-@unittest.skipUnless(os.path.exists(CHROMIUM),
-    "Debian's chromium is missing at %s (install it with `make browser`)"
-    % CHROMIUM)
-class BackOfficeBrowserTestCase(unittest.TestCase):
+@browser.requires_chromium
+class BackOfficeBrowserTestCase(browser.BrowserTestCase):
     "Back office web client (sao): login, dealer list and dealer form"
+    # Files sao asks for that the server does not have: not an error
+    optional_urls = re.compile(r'/(custom\.(css|js)|locale/[\w-]+\.json)$')
 
     @classmethod
     def setUpClass(cls):
-        from playwright.sync_api import sync_playwright
-        cls.console_errors = []
-        cls.server = DemoServer()
+        super().setUpClass()
         try:
-            cls.server.start()
-            cls.playwright = sync_playwright().start()
-            cls.browser = cls.playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            cls.context = cls.browser.new_context(
-                viewport={'width': 1400, 'height': 900}, locale='en-US')
-            cls.context.set_default_timeout(TIMEOUT)
-            cls.page = cls.context.new_page()
+            cls.page = cls.new_page()
         except BaseException:
             cls.tearDownClass()
             raise
@@ -76,71 +55,6 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
         cls.page.on('request', started)
         cls.page.on('requestfinished', ended)
         cls.page.on('requestfailed', ended)
-        # Failed loads are told by their response (with the URL) below
-        cls.page.on('console', lambda msg: msg.type == 'error'
-            and not msg.text.startswith('Failed to load resource')
-            and cls.console_errors.append('console: ' + msg.text))
-        cls.page.on('response', lambda response: response.status >= 400
-            and not OPTIONAL_FILES.search(response.url)
-            and cls.console_errors.append('HTTP %s %s %s' % (
-                    response.status, response.request.method, response.url)))
-        cls.page.on('pageerror', lambda exc: cls.console_errors.append(
-                'page error: %s' % exc))
-
-    @classmethod
-    def tearDownClass(cls):
-        for name in ['context', 'browser']:
-            obj = getattr(cls, name, None)
-            if obj is not None:
-                with contextlib.suppress(Exception):
-                    obj.close()
-        if getattr(cls, 'playwright', None) is not None:
-            with contextlib.suppress(Exception):
-                cls.playwright.stop()
-        cls.server.stop()
-
-    # Diagnostics
-
-    def log_tail(self):
-        try:
-            lines = self.server.read_log().splitlines()
-        except OSError as exc:
-            return '(no trytond log: %s)' % exc
-        return '\n'.join(lines[-LOG_TAIL:]) or '(empty trytond log)'
-
-    @contextlib.contextmanager
-    def step(self, name):
-        "Run a step; on failure, say which one, with a screenshot and logs"
-        try:
-            yield
-        except Exception as exc:
-            os.makedirs(RESULTS, exist_ok=True)
-            path = os.path.join(RESULTS, '%s-%s.png' % (
-                    self.id().rsplit('.', 1)[-1],
-                    re.sub(r'\W+', '-', name).strip('-').lower()))
-            try:
-                self.page.screenshot(path=path, full_page=True)
-            except Exception as shot_exc:
-                path = '(screenshot failed: %s)' % shot_exc
-            raise AssertionError(
-                "step %r failed: %s\nscreenshot: %s\n"
-                "--- browser console errors ---\n%s\n"
-                "--- trytond log (last %s lines) ---\n%s" % (
-                    name, exc, path,
-                    '\n'.join(self.console_errors[-20:]) or '(none)',
-                    LOG_TAIL, self.log_tail())) from exc
-
-    def save_screenshot(self, name):
-        "Save docs/screenshots/<name> when asked to or when it is missing"
-        path = os.path.join(SCREENSHOTS, name)
-        if os.environ.get('DMS_SCREENSHOTS') == '1' \
-                or not os.path.exists(path):
-            os.makedirs(SCREENSHOTS, exist_ok=True)
-            # No hover highlight: the mouse over the menu's empty end
-            self.page.mouse.move(10, 890)
-            # Let the last repaint settle
-            self.page.wait_for_timeout(300)
-            self.page.screenshot(path=path)
 
     # Helpers on sao's DOM
 
@@ -194,10 +108,6 @@ class BackOfficeBrowserTestCase(unittest.TestCase):
     def menu_row(self, name, nth=0):
         return self.page.locator('#menu tbody > tr').filter(
             has=self.page.get_by_text(name, exact=True)).nth(nth)
-
-    @staticmethod
-    def texts(locator):
-        return [t.strip() for t in locator.all_inner_texts()]
 
     def current_tab(self):
         "The content of the selected tab of the main tab bar"

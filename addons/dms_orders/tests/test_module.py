@@ -3,8 +3,11 @@
 from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .test_intake import IntakeTestMixin
 
-class DmsOrdersTestCase(TranslationTestMixin, ModuleTestCase):
+
+class DmsOrdersTestCase(
+        IntakeTestMixin, TranslationTestMixin, ModuleTestCase):
     "Test dms_orders module"
     module = 'dms_orders'
 

@@ -1,0 +1,424 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Dealer order validation and the order intake API
+
+The same rules check an order from the portal and from an integrator:
+the dealer may order (active, in scope), the reference is new, each line's
+product is orderable by the dealer with a valid quantity (limits, minimum,
+multiples), the stock available to promise covers it (or the line is a
+back-order, by configuration), the price comes from the dealer's tier price
+list and the order keeps the dealer within its credit limit."""
+import datetime as dt
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from trytond.i18n import gettext
+from trytond.model import Model
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.rpc import RPC
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
+
+MAX_BATCH = 500
+MAX_REFERENCE = 64
+MAX_NOTE = 2000
+
+
+class OrderError:
+    "A problem of an order or of one of its lines (1-based)"
+    __slots__ = ('code', 'message', 'line')
+
+    def __init__(self, code, message, line=None):
+        self.code, self.message, self.line = code, message, line
+
+    def as_dict(self):
+        result = {'code': self.code, 'message': self.message}
+        if self.line is not None:
+            result['line'] = self.line
+        return result
+
+
+def _error(error_code, line=None, **variables):
+    return OrderError(error_code,
+        gettext('dms_orders.msg_order_%s' % error_code, **variables), line)
+
+
+class OrderIntake(Model):
+    __name__ = 'dms.order.intake'
+    __string__ = "Dealer Order Intake"
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.__rpc__.update({
+                'submit': RPC(readonly=False),
+                })
+
+    @classmethod
+    def submit(cls, orders):
+        """Validate and create dealer orders; idempotent per dealer and
+        external reference.
+
+        orders: a list of {dealer_code, external_reference,
+        lines: [{product_code, quantity}], requested_date?,
+        delivery_address?, note?}.
+        Returns one {external_reference, status, sale, number, errors} per
+        order, status being 'accepted', 'duplicate' or 'rejected'."""
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        Dealer = pool.get('dms.dealer')
+        ModelAccess.check(cls.__name__, 'create')
+        if not isinstance(orders, (list, tuple)) or not orders:
+            raise AccessError(gettext('dms_orders.msg_intake_batch_invalid'))
+        if len(orders) > MAX_BATCH:
+            raise AccessError(gettext(
+                    'dms_orders.msg_intake_batch_too_large', max=MAX_BATCH))
+
+        # Only the dealers the user may see (record rules apply)
+        codes = {
+            o.get('dealer_code') for o in orders
+            if isinstance(o, dict) and isinstance(o.get('dealer_code'), str)}
+        dealers = {
+            d.code: d for d in Dealer.search([('code', 'in', list(codes))])}
+        orders = [o if isinstance(o, dict) else {} for o in orders]
+        # Prices, sequences and stock depend on the company of the dealer
+        by_company = defaultdict(list)
+        for index, order in enumerate(orders):
+            dealer = dealers.get(order.get('dealer_code'))
+            company = dealer.company.id if dealer else None
+            by_company[company].append(index)
+        results = [None] * len(orders)
+        for company, indexes in by_company.items():
+            context = {'company': company} if company else {}
+            with without_check_access(), \
+                    Transaction().set_context(**context):
+                for index, result in zip(indexes, cls.process(
+                            [orders[i] for i in indexes], dealers,
+                            source='intake')):
+                    results[index] = result
+        return results
+
+    @classmethod
+    def process(cls, orders, dealers, source):
+        """Validate the orders and create the valid ones as quotations
+
+        dealers maps the codes allowed to their dealer.  Return the result
+        dicts of submit."""
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        Sale = pool.get('sale.sale')
+
+        # Serialize the orders of a dealer so the same reference sent
+        # concurrently creates only one order
+        if dealers:
+            Dealer.lock(sorted(dealers.values(), key=int))
+        existing = cls._existing_sales(orders, dealers)
+        validated = cls.validate(orders, dealers)
+
+        results, to_create, firsts, repeats = [], [], {}, []
+        for order, (errors, sale) in zip(orders, validated):
+            reference = order.get('external_reference')
+            dealer = dealers.get(order.get('dealer_code'))
+            key = (dealer.id if dealer else None, reference)
+            result = {
+                'external_reference': reference,
+                'status': 'rejected',
+                'sale': None,
+                'number': None,
+                'errors': [],
+                }
+            if dealer and key in existing:
+                result.update(status='duplicate', sale=existing[key].id,
+                    number=existing[key].number)
+            elif dealer and key in firsts:
+                # Repeated in the same batch: answered like the first one
+                repeats.append((result, firsts[key]))
+            elif errors:
+                result['errors'] = [e.as_dict() for e in errors]
+            else:
+                sale.dms_source = source
+                result['status'] = 'accepted'
+                to_create.append((sale, result))
+                firsts[key] = result
+            results.append(result)
+
+        sales = [s for s, _ in to_create]
+        if sales:
+            Sale.save(sales)
+            Sale.quote(sales)
+        for sale, result in to_create:
+            result.update(sale=sale.id, number=sale.number)
+        for result, first in repeats:
+            result.update(status='duplicate', sale=first['sale'],
+                number=first['number'])
+        return results
+
+    @classmethod
+    def _existing_sales(cls, orders, dealers):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        references = defaultdict(set)
+        for order in orders:
+            dealer = dealers.get(order.get('dealer_code'))
+            reference = order.get('external_reference')
+            if dealer and isinstance(reference, str) and reference:
+                references[dealer.id].add(reference)
+        existing = {}
+        for dealer_id, refs in references.items():
+            for sub_refs in grouped_slice(list(refs)):
+                for sale in Sale.search([
+                            ('dealer', '=', dealer_id),
+                            ('external_reference', 'in', list(sub_refs)),
+                            ]):
+                    existing[(dealer_id, sale.external_reference)] = sale
+        return existing
+
+    @classmethod
+    def validate(cls, orders, dealers):
+        """Return for each order (errors, sale); the sale is unsaved with its
+        lines, None when the order is invalid"""
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        Date = pool.get('ir.date')
+        Product = pool.get('product.product')
+        Sale = pool.get('sale.sale')
+        config = Configuration(1)
+        today = Date.today()
+
+        codes = {
+            line.get('product_code') for order in orders
+            for line in cls._lines(order)
+            if isinstance(line.get('product_code'), str)}
+        products = {}
+        for sub_codes in grouped_slice(list(codes)):
+            for product in Product.search([('code', 'in', list(sub_codes))]):
+                products[product.code] = product
+        Location = pool.get('stock.location')
+        warehouse = Sale.default_warehouse()
+        warehouse = Location(warehouse) if warehouse else None
+        if config.backorder_policy == 'refuse' and products:
+            # Concurrent orders for the same products wait for each other
+            Product.lock(sorted(products.values(), key=int))
+        available = (
+            Product.dms_available_quantities(products.values(), warehouse)
+            if warehouse and products else {})
+        exposure = (cls._credit_exposure(dealers.values())
+            if config.check_credit_limit else {})
+
+        validated = []
+        for order in orders:
+            errors = []
+            dealer = dealers.get(order.get('dealer_code'))
+            if not dealer:
+                errors.append(_error('dealer_unknown',
+                        code=str(order.get('dealer_code') or '')[:32]))
+                validated.append((errors, None))
+                continue
+            if dealer.state != 'active':
+                errors.append(_error('dealer_inactive', dealer=dealer.code))
+            reference = order.get('external_reference')
+            if (not isinstance(reference, str) or not reference.strip()
+                    or len(reference) > MAX_REFERENCE):
+                errors.append(_error('reference_invalid', max=MAX_REFERENCE))
+            requested_date = cls._parse_date(order.get('requested_date'))
+            if requested_date is False:
+                errors.append(_error('requested_date_invalid'))
+            elif requested_date and requested_date < today:
+                errors.append(_error('requested_date_past'))
+            address = cls._address(dealer, order.get('delivery_address'))
+            if address is False:
+                errors.append(_error('address_invalid'))
+            note = order.get('note')
+            if note is not None and (
+                    not isinstance(note, str) or len(note) > MAX_NOTE):
+                errors.append(_error('note_invalid', max=MAX_NOTE))
+
+            lines = order.get('lines')
+            if not isinstance(lines, (list, tuple)) or not lines:
+                errors.append(_error('no_lines'))
+                lines = []
+            elif len(lines) > config.max_order_lines:
+                errors.append(_error(
+                        'too_many_lines', max=config.max_order_lines))
+                lines = []
+            sale = cls._new_sale(dealer, warehouse)
+            sale_lines, reserved = [], defaultdict(float)
+            for position, line in enumerate(lines, 1):
+                line_errors, quantity, product = cls._check_line(
+                    line, position, dealer, products, config)
+                if not line_errors:
+                    need = reserved[product.id] + quantity
+                    if warehouse and available.get(product.id, 0) < need:
+                        short = _error('stock_short', position,
+                            product=product.rec_name,
+                            available=max(
+                                available.get(product.id, 0)
+                                - reserved[product.id], 0))
+                        if config.backorder_policy == 'refuse':
+                            line_errors.append(short)
+                    reserved[product.id] = need
+                errors.extend(line_errors)
+                if not line_errors:
+                    sale_lines.append(cls._new_line(sale, product, quantity))
+
+            if not errors:
+                sale.lines = sale_lines
+                sale.external_reference = reference.strip()
+                sale.reference = sale.external_reference
+                if requested_date:
+                    sale.shipping_date = requested_date
+                if address:
+                    sale.shipment_address = address
+                if note:
+                    sale.comment = note
+                sale.on_change_lines()
+                total = sale.total_amount or Decimal(0)
+                limit = dealer.party.credit_limit_amount
+                if (dealer in exposure and limit is not None
+                        and exposure[dealer] + total > limit):
+                    errors.append(_error('credit_limit',
+                            limit=limit, amount=exposure[dealer] + total))
+            if errors:
+                validated.append((errors, None))
+            else:
+                for product_id, quantity in reserved.items():
+                    available[product_id] = (
+                        available.get(product_id, 0) - quantity)
+                if dealer in exposure:
+                    exposure[dealer] += total
+                validated.append(([], sale))
+        return validated
+
+    @staticmethod
+    def _lines(order):
+        lines = order.get('lines')
+        if isinstance(lines, (list, tuple)):
+            return [l for l in lines if isinstance(l, dict)]
+        return []
+
+    @classmethod
+    def _check_line(cls, line, position, dealer, products, config):
+        "Return (errors, quantity, product) of an order line"
+        errors = []
+        if not isinstance(line, dict):
+            return [_error('line_invalid', position)], None, None
+        code = line.get('product_code')
+        product = products.get(code) if isinstance(code, str) else None
+        if not product:
+            errors.append(_error('product_unknown', position,
+                    code=str(code or '')[:64]))
+        elif not product.dms_orderable_by(dealer):
+            errors.append(_error('product_not_orderable', position,
+                    product=product.rec_name))
+        quantity = line.get('quantity')
+        try:
+            if isinstance(quantity, bool):
+                raise ValueError
+            quantity = float(quantity)
+        except (TypeError, ValueError):
+            quantity = None
+        if quantity is None or not math.isfinite(quantity) or quantity <= 0:
+            errors.append(_error('quantity_invalid', position))
+        elif quantity > config.max_line_quantity:
+            errors.append(_error('quantity_too_large', position,
+                    max=config.max_line_quantity))
+        elif product and not errors:
+            template = product.template
+            unit = product.sale_uom
+            if unit.round(quantity) != quantity:
+                errors.append(_error('quantity_digits', position,
+                        product=product.rec_name, unit=unit.rec_name))
+            elif template.dms_min_quantity and (
+                    quantity < template.dms_min_quantity):
+                errors.append(_error('quantity_minimum', position,
+                        product=product.rec_name,
+                        minimum=template.dms_min_quantity))
+            elif template.dms_quantity_multiple:
+                ratio = quantity / template.dms_quantity_multiple
+                if abs(ratio - round(ratio)) > 1e-9:
+                    errors.append(_error('quantity_multiple', position,
+                            product=product.rec_name,
+                            multiple=template.dms_quantity_multiple))
+        return errors, quantity, product
+
+    @classmethod
+    def _new_sale(cls, dealer, warehouse):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale(
+            company=dealer.company, currency=dealer.company.currency,
+            party=dealer.party, dealer=dealer, warehouse=warehouse,
+            lines=[])
+        sale.on_change_party()
+        return sale
+
+    @classmethod
+    def _new_line(cls, sale, product, quantity):
+        "A sale line priced by the dealer's price list, as the client does"
+        pool = Pool()
+        Line = pool.get('sale.line')
+        line = Line(sale=sale, type='line', product=product,
+            quantity=quantity, unit=product.sale_uom)
+        line.on_change_product()
+        line.quantity = quantity
+        line.on_change_quantity()
+        return line
+
+    @staticmethod
+    def _parse_date(value):
+        "A date, None when missing, False when invalid"
+        if value in (None, ''):
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value[:10])
+            except ValueError:
+                return False
+        return False
+
+    @staticmethod
+    def _address(dealer, value):
+        "The delivery address of the dealer, None for the default, False"
+        pool = Pool()
+        Address = pool.get('party.address')
+        if value in (None, ''):
+            return None
+        try:
+            address = Address(int(value))
+            if address.id < 0 or address.party != dealer.party \
+                    or not address.active:
+                return False
+        except (TypeError, ValueError, AttributeError):
+            return False
+        return address
+
+    @classmethod
+    def _credit_exposure(cls, dealers):
+        """The amount each dealer owes plus its open orders, for dealers
+        with a credit limit"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        exposure = {}
+        dealers = [
+            d for d in dealers if d.party.credit_limit_amount is not None]
+        if not dealers:
+            return exposure
+        by_party = {d.party.id: d for d in dealers}
+        for dealer in dealers:
+            exposure[dealer] = dealer.party.credit_amount or Decimal(0)
+        for sale in Sale.search([
+                    ('party', 'in', list(by_party)),
+                    ['OR',
+                        ('state', 'in', ['quotation', 'confirmed']),
+                        [('state', '=', 'processing'),
+                            ('invoice_state', 'in', ['none', 'pending'])],
+                        ],
+                    ]):
+            exposure[by_party[sale.party.id]] += sale.total_amount
+        return exposure

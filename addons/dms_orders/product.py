@@ -1,0 +1,89 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+import datetime as dt
+from collections import defaultdict
+
+from trytond.model import ModelSQL, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+
+class Template(metaclass=PoolMeta):
+    __name__ = 'product.template'
+    dms_orderable = fields.Boolean(
+        "Orderable by Dealers",
+        help="Dealers can order the product in the portal and by intake.")
+    dms_min_quantity = fields.Float(
+        "Dealer Minimum Quantity",
+        domain=['OR',
+            ('dms_min_quantity', '=', None),
+            ('dms_min_quantity', '>', 0),
+            ],
+        help="The smallest quantity of a dealer order line.")
+    dms_quantity_multiple = fields.Float(
+        "Dealer Order Multiple",
+        domain=['OR',
+            ('dms_quantity_multiple', '=', None),
+            ('dms_quantity_multiple', '>', 0),
+            ],
+        help="Dealers order the product by multiples of this quantity "
+        "(a carton, a pallet).")
+    dms_tiers = fields.Many2Many(
+        'product.template-dms.dealer.tier', 'template', 'tier',
+        "Dealer Tiers",
+        help="Only dealers of these tiers can order the product.\n"
+        "Leave empty for all tiers.")
+
+    @classmethod
+    def default_dms_orderable(cls):
+        return True
+
+
+class Template_Tier(ModelSQL):
+    __name__ = 'product.template-dms.dealer.tier'
+    template = fields.Many2One(
+        'product.template', "Template", required=True, ondelete='CASCADE')
+    tier = fields.Many2One(
+        'dms.dealer.tier', "Tier", required=True, ondelete='CASCADE')
+
+
+class Product(metaclass=PoolMeta):
+    __name__ = 'product.product'
+
+    def dms_orderable_by(self, dealer):
+        "Whether the dealer may order the product"
+        template = self.template
+        return (self.active and template.active and template.salable
+            and template.dms_orderable
+            # Tryton needs it to sell the product
+            and template.account_category
+            and (not template.dms_tiers
+                or (dealer.tier and dealer.tier in template.dms_tiers)))
+
+    @classmethod
+    def dms_available_quantities(cls, products, warehouse):
+        """Return the quantity available to promise per product id
+
+        It is the forecast quantity of the warehouse (stock plus planned
+        moves) less the dealer orders received or confirmed that have no
+        stock moves yet."""
+        pool = Pool()
+        SaleLine = pool.get('sale.line')
+        product_ids = list(map(int, products))
+        with Transaction().set_context(
+                stock_date_end=dt.date.max, forecast=True):
+            quantities = cls.products_by_location(
+                [warehouse.id], with_childs=True,
+                grouping_filter=(product_ids,))
+        available = defaultdict(float)
+        for (_, product_id), quantity in quantities.items():
+            available[product_id] += quantity
+        for line in SaleLine.search([
+                    ('product', 'in', product_ids),
+                    ('sale.state', 'in', ['quotation', 'confirmed']),
+                    ('sale.warehouse', '=', warehouse.id),
+                    ('type', '=', 'line'),
+                    ('moves', '=', None),
+                    ]):
+            available[line.product.id] -= line.quantity
+        return {p: available[p] for p in product_ids}

@@ -1,0 +1,343 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"Order validation rules and the order intake API"
+import datetime as dt
+from decimal import Decimal
+
+from dms_dealer.tests.tools import (
+    create_dealer, create_price_list, create_tier)
+from trytond.model.exceptions import AccessError
+from trytond.modules.account.tests import create_chart
+from trytond.modules.company.tests import create_company
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+
+class IntakeTestMixin:
+    "Test dealer order intake"
+
+    def setup_network(self, stock=None):
+        """Two active dealers (Gold and Silver), products with stock and an
+        integration user per dealer plus a factory one"""
+        pool = Pool()
+        Account = pool.get('account.account')
+        Category = pool.get('product.category')
+        Dealer = pool.get('dms.dealer')
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
+        Location = pool.get('stock.location')
+        Move = pool.get('stock.move')
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        self.company = company
+        User.write([User(Transaction().user)], {
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                })
+        # For the rest of the test's transaction (discarded at its end)
+        Transaction().set_context(company=company.id).__enter__()
+        create_chart(company)
+        revenue, = Account.search([
+                ('type.revenue', '=', True), ('closed', '!=', True),
+                ], limit=1)
+        account_category, = Category.create([{
+                    'name': "Appliances", 'accounting': True,
+                    'account_revenue': revenue.id}])
+        gold = create_tier(company, 'GOLD', price_list=None)
+        silver = create_tier(company, 'SILVER')
+        gold.price_list = create_price_list(company, "Gold", '0.8')
+        gold.save()
+        self.gold, self.silver = gold, silver
+        self.dealer_a = create_dealer(company, 'A', tier=gold)
+        self.dealer_b = create_dealer(company, 'B', tier=silver)
+        Dealer.activate([self.dealer_a, self.dealer_b])
+
+        unit, = Uom.search([('name', '=', 'Unit')])
+        templates = Template.create([{
+                    'name': name,
+                    'type': 'goods',
+                    'salable': True,
+                    'list_price': Decimal(price),
+                    'default_uom': unit.id,
+                    'sale_uom': unit.id,
+                    'code': code,
+                    'account_category': account_category.id,
+                    'products': [('create', [{}])],
+                    **extra,
+                    } for code, name, price, extra in [
+                    ('AC-1', "Air conditioner", '1000', {}),
+                    ('FR-1', "Fridge", '500', {
+                            'dms_min_quantity': 2,
+                            'dms_quantity_multiple': 2}),
+                    ('GOLD-ONLY', "Gold special", '100', {
+                            'dms_tiers': [('add', [gold.id])]}),
+                    ('OFF', "Not for dealers", '10', {
+                            'dms_orderable': False}),
+                    ]])
+        self.products = {t.products[0].code: t.products[0] for t in templates}
+        warehouse, = Location.search([('type', '=', 'warehouse')])
+        supplier, = Location.search([('code', '=', 'SUP')])
+        stock = stock or {'AC-1': 10, 'FR-1': 100, 'GOLD-ONLY': 5}
+        moves = Move.create([{
+                    'product': self.products[code].id,
+                    'unit': unit.id,
+                    'quantity': quantity,
+                    'from_location': supplier.id,
+                    'to_location': warehouse.storage_location.id,
+                    'company': company.id,
+                    'unit_price': Decimal(1),
+                    'currency': company.currency.id,
+                    } for code, quantity in stock.items()])
+        Move.do(moves)
+
+        integration = Group(ModelData.get_id(
+                'dms_dealer', 'group_dms_integration'))
+        self.erp_a, self.erp_factory = User.create([{
+                    'login': login,
+                    'dealer': dealer,
+                    'groups': [('add', [integration.id])],
+                    'companies': [('add', [company.id])],
+                    'company': company.id,
+                    } for login, dealer in [
+                    ('erp_a', self.dealer_a.id), ('erp', None)]])
+
+    def submit(self, orders, user=None):
+        pool = Pool()
+        Intake = pool.get('dms.order.intake')
+        user = user or self.erp_factory
+        with Transaction().set_user(user.id), Transaction().set_context(
+                _check_access=True, company=self.company.id):
+            return Intake.submit(orders)
+
+    def order(self, reference='PO-1', dealer='A', lines=None, **extra):
+        return {
+            'dealer_code': dealer,
+            'external_reference': reference,
+            'lines': lines if lines is not None else [
+                {'product_code': 'AC-1', 'quantity': 2}],
+            **extra,
+            }
+
+    def assert_rejected(self, result, *codes):
+        self.assertEqual(result['status'], 'rejected', result)
+        self.assertIsNone(result['sale'])
+        self.assertEqual(
+            sorted(e['code'] for e in result['errors']), sorted(codes))
+
+    @with_transaction()
+    def test_accept_order(self):
+        "An order is created as a quotation at the dealer's tier price"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        result, = self.submit([self.order(
+                    requested_date=tomorrow.isoformat(), note="Call first",
+                    lines=[{'product_code': 'AC-1', 'quantity': 2},
+                        {'product_code': 'FR-1', 'quantity': '4'}])])
+        self.assertEqual(result['status'], 'accepted', result)
+        self.assertEqual(result['errors'], [])
+        sale = Sale(result['sale'])
+        self.assertEqual(result['number'], sale.number)
+        self.assertTrue(sale.number)
+        self.assertEqual(sale.state, 'quotation')
+        self.assertEqual(sale.dealer, self.dealer_a)
+        self.assertEqual(sale.external_reference, 'PO-1')
+        self.assertEqual(sale.dms_source, 'intake')
+        self.assertEqual(sale.shipping_date, tomorrow)
+        self.assertEqual(sale.comment, "Call first")
+        self.assertEqual(
+            [(l.product.code, l.quantity, l.unit_price) for l in sale.lines],
+            [('AC-1', 2, Decimal('800.0000')),
+                ('FR-1', 4, Decimal('400.0000'))])
+        self.assertEqual(sale.untaxed_amount, Decimal('3200.00'))
+
+    @with_transaction()
+    def test_idempotent(self):
+        "The same dealer and reference returns the first result"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        first, = self.submit([self.order()])
+        again, = self.submit([self.order(lines=[
+                        {'product_code': 'FR-1', 'quantity': 2}])])
+        self.assertEqual(again['status'], 'duplicate')
+        self.assertEqual(
+            (again['sale'], again['number']),
+            (first['sale'], first['number']))
+        # Repeats in one batch and the same reference for another dealer
+        results = self.submit([
+                self.order('PO-2'), self.order('PO-2'),
+                self.order('PO-2', dealer='B')])
+        self.assertEqual(
+            [r['status'] for r in results],
+            ['accepted', 'duplicate', 'accepted'])
+        self.assertEqual(results[0]['sale'], results[1]['sale'])
+        self.assertEqual(Sale.search_count([]), 3)
+
+    @with_transaction()
+    def test_order_rules(self):
+        "Each broken rule is reported on its line and nothing is created"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        for order, codes in [
+                (self.order(dealer='NOPE'), ['dealer_unknown']),
+                (self.order(reference=''), ['reference_invalid']),
+                (self.order(reference='x' * 65), ['reference_invalid']),
+                (self.order(reference=None), ['reference_invalid']),
+                (self.order(lines=[]), ['no_lines']),
+                (self.order(lines='AC-1'), ['no_lines']),
+                (self.order(requested_date='tomorrow'),
+                    ['requested_date_invalid']),
+                (self.order(requested_date=yesterday.isoformat()),
+                    ['requested_date_past']),
+                (self.order(delivery_address=-1), ['address_invalid']),
+                (self.order(delivery_address='x'), ['address_invalid']),
+                (self.order(note='x' * 2001), ['note_invalid']),
+                (self.order(lines=[{'product_code': 'NOPE', 'quantity': 1}]),
+                    ['product_unknown']),
+                (self.order(lines=[{'product_code': 'OFF', 'quantity': 1}]),
+                    ['product_not_orderable']),
+                (self.order(dealer='B', lines=[
+                            {'product_code': 'GOLD-ONLY', 'quantity': 1}]),
+                    ['product_not_orderable']),
+                (self.order(lines=['AC-1']), ['line_invalid']),
+                ]:
+            with self.subTest(order=order):
+                result, = self.submit([order])
+                self.assert_rejected(result, *codes)
+        for quantity, code in [
+                (0, 'quantity_invalid'), (-3, 'quantity_invalid'),
+                ('two', 'quantity_invalid'), (None, 'quantity_invalid'),
+                (True, 'quantity_invalid'), (float('nan'), 'quantity_invalid'),
+                ('1e400', 'quantity_invalid'),
+                (10_001, 'quantity_too_large'), (1.5, 'quantity_digits'),
+                ]:
+            with self.subTest(quantity=quantity):
+                result, = self.submit([self.order(lines=[
+                                {'product_code': 'AC-1',
+                                    'quantity': quantity}])])
+                self.assert_rejected(result, code)
+                self.assertEqual(result['errors'][0]['line'], 1)
+        for quantity, code in [(1, 'quantity_minimum'),
+                (3, 'quantity_multiple')]:
+            with self.subTest(quantity=quantity):
+                result, = self.submit([self.order(lines=[
+                                {'product_code': 'AC-1', 'quantity': 1},
+                                {'product_code': 'FR-1',
+                                    'quantity': quantity}])])
+                self.assert_rejected(result, code)
+                self.assertEqual(result['errors'][0]['line'], 2)
+        self.assertEqual(Sale.search_count([]), 0)
+
+    @with_transaction()
+    def test_messages_translated(self):
+        "Errors come in the language of the caller"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        self.setup_network()
+        lang, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.write([lang], {'translatable': True})
+        result, = self.submit([self.order(lines=[])])
+        self.assertEqual(
+            result['errors'][0]['message'], "The order has no lines.")
+
+    @with_transaction()
+    def test_stock_refused(self):
+        "Lines beyond the stock available to promise are refused"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        results = self.submit([
+                self.order('PO-1', lines=[
+                        {'product_code': 'AC-1', 'quantity': 6}]),
+                self.order('PO-2', dealer='B', lines=[
+                        {'product_code': 'AC-1', 'quantity': 6}]),
+                self.order('PO-3', dealer='B', lines=[
+                        {'product_code': 'AC-1', 'quantity': 4}]),
+                ])
+        self.assertEqual(
+            [r['status'] for r in results],
+            ['accepted', 'rejected', 'accepted'])
+        self.assertEqual(results[1]['errors'][0]['code'], 'stock_short')
+        self.assertIn('Only 4', results[1]['errors'][0]['message'])
+        # Received orders keep their stock: nothing left for a new order
+        result, = self.submit([self.order('PO-4', lines=[
+                        {'product_code': 'AC-1', 'quantity': 1}])])
+        self.assert_rejected(result, 'stock_short')
+        self.assertEqual(Sale.search_count([]), 2)
+
+    @with_transaction()
+    def test_stock_backorder(self):
+        "With the accept policy a short line becomes a back-order"
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        self.setup_network()
+        Configuration.write(
+            [Configuration(1)], {'backorder_policy': 'accept'})
+        result, = self.submit([self.order(lines=[
+                        {'product_code': 'AC-1', 'quantity': 50}])])
+        self.assertEqual(result['status'], 'accepted')
+
+    @with_transaction()
+    def test_credit_limit(self):
+        "Orders over the dealer's credit limit are refused"
+        pool = Pool()
+        Tier = pool.get('dms.dealer.tier')
+        self.setup_network()
+        Tier.write([self.gold], {'credit_limit_amount': Decimal(2000)})
+        results = self.submit([
+                self.order('PO-1', lines=[
+                        {'product_code': 'AC-1', 'quantity': 2}]),
+                self.order('PO-2', lines=[
+                        {'product_code': 'AC-1', 'quantity': 1}]),
+                ])
+        self.assertEqual(results[0]['status'], 'accepted')
+        self.assert_rejected(results[1], 'credit_limit')
+
+    @with_transaction()
+    def test_dealer_scope(self):
+        "An integrator linked to a dealer cannot order for another one"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        result, = self.submit([self.order(dealer='B')], user=self.erp_a)
+        self.assert_rejected(result, 'dealer_unknown')
+        result, = self.submit([self.order(dealer='A')], user=self.erp_a)
+        self.assertEqual(result['status'], 'accepted')
+        self.assertEqual(Sale(result['sale']).dealer, self.dealer_a)
+
+    @with_transaction()
+    def test_inactive_dealer(self):
+        "Suspended dealers cannot order"
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        self.setup_network()
+        Dealer.suspend([self.dealer_b])
+        result, = self.submit([self.order(dealer='B')])
+        self.assert_rejected(result, 'dealer_inactive')
+
+    @with_transaction()
+    def test_access(self):
+        "Only allowed users reach the intake; bad batches are refused"
+        pool = Pool()
+        User = pool.get('res.user')
+        self.setup_network()
+        nobody, = User.create([{'login': 'nobody'}])
+        with self.assertRaises(AccessError):
+            self.submit([self.order()], user=nobody)
+        for batch in [[], 'orders', None, [self.order()] * 501]:
+            with self.subTest(batch=str(batch)[:20]):
+                with self.assertRaises(AccessError):
+                    self.submit(batch)
+        # Garbage inside a batch is rejected order by order
+        results = self.submit([None, 'x', self.order()])
+        self.assertEqual(
+            [r['status'] for r in results],
+            ['rejected', 'rejected', 'accepted'])
+

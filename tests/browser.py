@@ -1,0 +1,138 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""What the browser tests share: a real trytond on a copy of the demo
+database (tests.fixtures.DemoServer) and Debian's headless Chromium driven by
+Playwright, with diagnostics on failure and the screenshots policy.
+
+Screenshots go to docs/screenshots/ when DMS_SCREENSHOTS=1 or when they do
+not exist yet.  On failure of a step, a screenshot of the page is saved to
+test-results/ and the message carries the trytond log tail and the browser's
+console errors.
+"""
+import contextlib
+import os
+import re
+import unittest
+
+from tests.fixtures import ROOT, DemoServer
+
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update',
+    '--disable-sync',
+    ]
+SCREENSHOTS = os.path.join(ROOT, 'docs', 'screenshots')
+RESULTS = os.path.join(ROOT, 'test-results')
+TIMEOUT = 15_000  # ms, for any single wait
+LOG_TAIL = 40  # lines
+
+requires_chromium = unittest.skipUnless(os.path.exists(CHROMIUM),
+    "Debian's chromium is missing at %s (install it with `make browser`)"
+    % CHROMIUM)
+
+
+class BrowserTestCase(unittest.TestCase):
+    """A demo server and a headless Chromium for the whole class; pages are
+    opened with new_page() and watched for errors"""
+    viewport = {'width': 1400, 'height': 900}
+    locale = 'en-US'
+    # URLs whose failure (HTTP >= 400) is not an error
+    optional_urls = None
+
+    @classmethod
+    def setUpClass(cls):
+        from playwright.sync_api import sync_playwright
+        cls.console_errors = []
+        cls.contexts = []
+        cls.server = DemoServer()
+        try:
+            cls.server.start()
+            cls.playwright = sync_playwright().start()
+            cls.browser = cls.playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for obj in getattr(cls, 'contexts', []) + [
+                getattr(cls, 'browser', None)]:
+            if obj is not None:
+                with contextlib.suppress(Exception):
+                    obj.close()
+        if getattr(cls, 'playwright', None) is not None:
+            with contextlib.suppress(Exception):
+                cls.playwright.stop()
+        cls.server.stop()
+
+    @classmethod
+    def new_page(cls, viewport=None, locale=None):
+        "A page in a new browser context (no cookies), watched for errors"
+        context = cls.browser.new_context(
+            viewport=viewport or cls.viewport, locale=locale or cls.locale)
+        cls.contexts.append(context)
+        context.set_default_timeout(TIMEOUT)
+        page = context.new_page()
+        optional = cls.optional_urls
+        # Failed loads are told by their response (with the URL) below
+        page.on('console', lambda msg: msg.type == 'error'
+            and not msg.text.startswith('Failed to load resource')
+            and cls.console_errors.append('console: ' + msg.text))
+        page.on('response', lambda response: response.status >= 400
+            and not (optional and optional.search(response.url))
+            and cls.console_errors.append('HTTP %s %s %s' % (
+                    response.status, response.request.method, response.url)))
+        page.on('pageerror', lambda exc: cls.console_errors.append(
+                'page error: %s' % exc))
+        return page
+
+    # Diagnostics
+
+    def log_tail(self):
+        try:
+            lines = self.server.read_log().splitlines()
+        except OSError as exc:
+            return '(no trytond log: %s)' % exc
+        return '\n'.join(lines[-LOG_TAIL:]) or '(empty trytond log)'
+
+    @contextlib.contextmanager
+    def step(self, name, page=None):
+        "Run a step; on failure, say which one, with a screenshot and logs"
+        page = page or self.page
+        try:
+            yield
+        except Exception as exc:
+            os.makedirs(RESULTS, exist_ok=True)
+            path = os.path.join(RESULTS, '%s-%s.png' % (
+                    self.id().rsplit('.', 1)[-1],
+                    re.sub(r'\W+', '-', name).strip('-').lower()))
+            try:
+                page.screenshot(path=path, full_page=True)
+            except Exception as shot_exc:
+                path = '(screenshot failed: %s)' % shot_exc
+            raise AssertionError(
+                "step %r failed: %s\nurl: %s\nscreenshot: %s\n"
+                "--- browser console errors ---\n%s\n"
+                "--- trytond log (last %s lines) ---\n%s" % (
+                    name, exc, page.url, path,
+                    '\n'.join(self.console_errors[-20:]) or '(none)',
+                    LOG_TAIL, self.log_tail())) from exc
+
+    def save_screenshot(self, name, page=None, full_page=False):
+        "Save docs/screenshots/<name> when asked to or when it is missing"
+        page = page or self.page
+        path = os.path.join(SCREENSHOTS, name)
+        if os.environ.get('DMS_SCREENSHOTS') == '1' \
+                or not os.path.exists(path):
+            os.makedirs(SCREENSHOTS, exist_ok=True)
+            # No hover highlight: the mouse near the bottom left corner
+            page.mouse.move(10, page.viewport_size['height'] - 10)
+            # Let the last repaint settle
+            page.wait_for_timeout(300)
+            page.screenshot(path=path, full_page=full_page)
+
+    @staticmethod
+    def texts(locator):
+        return [t.strip() for t in locator.all_inner_texts()]

@@ -1,0 +1,134 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The order intake API over XML-RPC on a real server: orders are created,
+repeats (also concurrent ones) create nothing, integrators stay in their
+dealer's scope."""
+import threading
+import unittest
+import xmlrpc.client
+
+from tests.fixtures import DEMO_LOGINS, DemoServer
+
+PASSWORD = 'integration-secret'
+
+
+class IntakeRPCTestCase(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DemoServer().start()
+        cls.addClassCleanup(cls.server.stop)
+        admin = cls.server.rpc(*DEMO_LOGINS['admin'])
+        cls.admin = admin
+        group_id, = admin.model.res.group.search(
+            [('name', '=', 'DMS Integration')], 0, None, None, {})
+        company_id, = admin.model.company.company.search(
+            [], 0, None, None, {})
+        dealer_id, = admin.model.dms.dealer.search(
+            [('code', '=', 'D0001')], 0, None, None, {})
+        for login, dealer, groups in [
+                ('erp', None, [group_id]),
+                ('erp_d0001', dealer_id, [group_id]),
+                ('intruder', None, [])]:
+            admin.model.res.user.create([{
+                        'login': login, 'name': login, 'password': PASSWORD,
+                        'dealer': dealer, 'groups': [('add', groups)],
+                        'companies': [('add', [company_id])],
+                        'company': company_id,
+                        }], {})
+        # These tests are about idempotency and scope, not stock
+        admin.model.dms.configuration.write(
+            [1], {'backorder_policy': 'accept'}, {})
+        products = admin.model.product.product.search_read(
+            [('code', '!=', None), ('salable', '=', True)], 0, None,
+            [('code', 'ASC')], ['code'], {})
+        cls.codes = [p['code'] for p in products]
+
+    def rpc(self, login='erp'):
+        return self.server.rpc(login, PASSWORD)
+
+    def order(self, reference, dealer='D0001', quantity=1):
+        return {
+            'dealer_code': dealer,
+            'external_reference': reference,
+            'lines': [{'product_code': self.codes[0], 'quantity': quantity}],
+            }
+
+    def sales(self, reference):
+        return self.admin.model.sale.sale.search_read(
+            [('external_reference', '=', reference)], 0, None, None,
+            ['number', 'state', 'dealer.code', 'dms_source'], {})
+
+    def test_submit_then_repeat(self):
+        "An accepted order is answered as a duplicate when sent again"
+        first, = self.rpc().model.dms.order.intake.submit(
+            [self.order('RPC-1')], {})
+        self.assertEqual(first['status'], 'accepted', first)
+        sale, = self.sales('RPC-1')
+        self.assertEqual(sale['number'], first['number'])
+        self.assertEqual(sale['state'], 'quotation')
+        self.assertEqual(sale['dms_source'], 'intake')
+        for _ in range(3):
+            again, = self.rpc().model.dms.order.intake.submit(
+                [self.order('RPC-1', quantity=5)], {})
+            self.assertEqual(again['status'], 'duplicate')
+            self.assertEqual(again['sale'], first['sale'])
+        self.assertEqual(len(self.sales('RPC-1')), 1)
+
+    def test_concurrent_repeats(self):
+        "The same order sent 8 times at once creates one order"
+        results, errors = [], []
+        barrier = threading.Barrier(8)
+
+        def submit():
+            try:
+                proxy = self.rpc()
+                barrier.wait()
+                results.extend(proxy.model.dms.order.intake.submit(
+                        [self.order('RPC-CONCURRENT')], {}))
+            except Exception as exception:
+                errors.append(exception)
+        threads = [threading.Thread(target=submit) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 8)
+        statuses = sorted(r['status'] for r in results)
+        self.assertEqual(statuses, ['accepted'] + ['duplicate'] * 7)
+        self.assertEqual(len({r['sale'] for r in results}), 1)
+        self.assertEqual(len(self.sales('RPC-CONCURRENT')), 1)
+
+    def test_dealer_scope(self):
+        "An integrator linked to D0001 cannot order for D0005"
+        rpc = self.rpc('erp_d0001')
+        result, = rpc.model.dms.order.intake.submit(
+            [self.order('RPC-SCOPE', dealer='D0005')], {})
+        self.assertEqual(result['status'], 'rejected')
+        self.assertEqual(result['errors'][0]['code'], 'dealer_unknown')
+        self.assertEqual(self.sales('RPC-SCOPE'), [])
+        result, = rpc.model.dms.order.intake.submit(
+            [self.order('RPC-SCOPE', dealer='D0001')], {})
+        self.assertEqual(result['status'], 'accepted')
+
+    def test_without_rights(self):
+        "A user without the integration group is refused"
+        with self.assertRaises(xmlrpc.client.Fault):
+            self.rpc('intruder').model.dms.order.intake.submit(
+                [self.order('RPC-NO')], {})
+        self.assertEqual(self.sales('RPC-NO'), [])
+
+    def test_bad_batches(self):
+        "Malformed batches get a clear fault, never a server error"
+        rpc = self.rpc()
+        for batch in [[], 'orders', [self.order('x')] * 501]:
+            with self.subTest(batch=str(batch)[:30]):
+                with self.assertRaises(xmlrpc.client.Fault) as cm:
+                    rpc.model.dms.order.intake.submit(batch, {})
+                self.assertNotIn('Traceback', cm.exception.faultString)
+        results = rpc.model.dms.order.intake.submit(
+            [{'dealer_code': 1, 'lines': [{'quantity': 'x'}]}, 'garbage'],
+            {})
+        self.assertEqual([r['status'] for r in results],
+            ['rejected', 'rejected'])
