@@ -100,6 +100,70 @@ class IntakeRPCTestCase(unittest.TestCase):
         self.assertEqual(len({r['sale'] for r in results}), 1)
         self.assertEqual(len(self.sales('RPC-CONCURRENT')), 1)
 
+    def test_concurrent_last_units(self):
+        "Concurrent orders for the last units never oversell (refuse)"
+        admin = self.admin.model
+        admin.dms.configuration.write(
+            [1], {'backorder_policy': 'refuse'}, {})
+        self.addCleanup(admin.dms.configuration.write,
+            [1], {'backorder_policy': 'accept'}, {})
+        company, = admin.company.company.search([], 0, None, None, {})
+        template, = admin.product.template.search_read(
+            [('code', '=', self.codes[0])], 0, None, None,
+            ['account_category', 'default_uom'], {})
+        new, = admin.product.template.create([{
+                    'name': "Last units", 'code': 'LAST-3', 'type': 'goods',
+                    'salable': True, 'list_price': 100,
+                    'default_uom': template['default_uom'],
+                    'sale_uom': template['default_uom'],
+                    'account_category': template['account_category'],
+                    'products': [('create', [{}])]}], {'company': company})
+        product, = admin.product.product.search(
+            [('template', '=', new)], 0, None, None, {})
+        storage, = admin.stock.location.search(
+            [('code', '=', 'STO')], 0, None, None, {})
+        supplier, = admin.stock.location.search(
+            [('code', '=', 'SUP')], 0, None, None, {})
+        currency = admin.company.company.read(
+            [company], ['currency'], {})[0]['currency']
+        moves = admin.stock.move.create([{
+                    'product': product, 'quantity': 3,
+                    'unit': template['default_uom'],
+                    'from_location': supplier, 'to_location': storage,
+                    'company': company, 'unit_price': 1,
+                    'currency': currency}], {})
+        admin.stock.move.do(moves, {})
+
+        results, errors = [], []
+        barrier = threading.Barrier(6)
+
+        def submit(index):
+            try:
+                proxy = self.rpc()
+                barrier.wait()
+                results.extend(proxy.model.dms.order.intake.submit([{
+                                'dealer_code': 'D0001',
+                                'external_reference': 'LAST-%s' % index,
+                                'lines': [{'product_code': 'LAST-3',
+                                        'quantity': 2}]}], {}))
+            except Exception as exception:
+                errors.append(exception)
+        threads = [threading.Thread(target=submit, args=(i,))
+            for i in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(r['status'] for r in results),
+            ['accepted'] + ['rejected'] * 5)
+        self.assertTrue(all(
+                r['errors'][0]['code'] == 'stock_short'
+                for r in results if r['status'] == 'rejected'))
+        ordered = admin.sale.line.search_read(
+            [('product', '=', product)], 0, None, None, ['quantity'], {})
+        self.assertEqual(sum(l['quantity'] for l in ordered), 2)
+
     def test_dealer_scope(self):
         "An integrator linked to D0001 cannot order for D0005"
         rpc = self.rpc('erp_d0001')

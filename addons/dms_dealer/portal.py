@@ -138,6 +138,11 @@ class Portal:
         if not self.csrf_token:
             self.new_csrf_token()
 
+    def reload(self):
+        "Read the user again, in the context of the portal's language"
+        if self.user:
+            self.user = self.user.__class__(self.user.id)
+
     @property
     def dealer(self):
         return self.user.dealer if self.user else None
@@ -294,6 +299,7 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                 'dms_web_user': portal.user.id if portal.user else None,
                 }
             with Transaction().set_context(**context):
+                portal.reload()
                 try:
                     response = func(request, portal, **kwargs)
                 except AccessError:

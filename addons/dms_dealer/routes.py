@@ -130,6 +130,15 @@ def home(request, portal):
             ('dealer', '=', dealer.id),
             ('state', 'in', ['quotation', 'confirmed', 'processing']),
             ])
-    states = dict(Sale.fields_get(['state'])['state']['selection'])
+    _ = portal._
+    # The dealer's words for Tryton's sale states
+    states = {
+        'draft': _("Cart"),
+        'quotation': _("Received"),
+        'confirmed': _("Confirmed"),
+        'processing': _("In progress"),
+        'done': _("Done"),
+        'cancelled': _("Cancelled"),
+        }
     return portal.render(
         'home.html', recent=recent, open_count=open_count, states=states)

@@ -114,6 +114,7 @@ class OrderIntake(Model):
         # concurrently creates only one order
         if dealers:
             Dealer.lock(sorted(dealers.values(), key=int))
+            cls._write_lock(dealers.values())
         existing = cls._existing_sales(orders, dealers)
         validated = cls.validate(orders, dealers)
 
@@ -154,6 +155,22 @@ class OrderIntake(Model):
             result.update(status='duplicate', sale=first['sale'],
                 number=first['number'])
         return results
+
+    @staticmethod
+    def _write_lock(dealers):
+        """Take the database write lock before reading anything on backends
+        without row locks (SQLite): there Model.lock() does nothing and a
+        transaction only locks at its first write, after its reads."""
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        transaction = Transaction()
+        if transaction.database.has_select_for():
+            return
+        table = Dealer.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.update(
+                [table.id], [table.id],
+                where=table.id.in_([d.id for d in dealers])))
 
     @classmethod
     def _existing_sales(cls, orders, dealers):
