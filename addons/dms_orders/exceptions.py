@@ -1,7 +1,7 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-from trytond.model.exceptions import AccessError
+from trytond.exceptions import UserError
 
 
-class IntakeAccessError(AccessError):
-    pass
+class IntakeError(UserError):
+    "A batch of orders that cannot be read at all"

@@ -15,11 +15,12 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import Model
-from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import IntakeError
 
 MAX_BATCH = 500
 MAX_REFERENCE = 64
@@ -71,9 +72,9 @@ class OrderIntake(Model):
         Dealer = pool.get('dms.dealer')
         ModelAccess.check(cls.__name__, 'create')
         if not isinstance(orders, (list, tuple)) or not orders:
-            raise AccessError(gettext('dms_orders.msg_intake_batch_invalid'))
+            raise IntakeError(gettext('dms_orders.msg_intake_batch_invalid'))
         if len(orders) > MAX_BATCH:
-            raise AccessError(gettext(
+            raise IntakeError(gettext(
                     'dms_orders.msg_intake_batch_too_large', max=MAX_BATCH))
 
         # Only the dealers the user may see (record rules apply)
@@ -116,13 +117,14 @@ class OrderIntake(Model):
             Dealer.lock(sorted(dealers.values(), key=int))
             cls._write_lock(dealers.values())
         existing = cls._existing_sales(orders, dealers)
-        validated = cls.validate(orders, dealers)
 
-        results, to_create, firsts, repeats = [], [], {}, []
-        for order, (errors, sale) in zip(orders, validated):
+        results, pending, firsts, repeats = [], [], {}, []
+        for order in orders:
             reference = order.get('external_reference')
+            if not isinstance(reference, str):
+                reference = None
             dealer = dealers.get(order.get('dealer_code'))
-            key = (dealer.id if dealer else None, reference)
+            key = (dealer.id, reference) if dealer and reference else None
             result = {
                 'external_reference': reference,
                 'status': 'rejected',
@@ -130,21 +132,27 @@ class OrderIntake(Model):
                 'number': None,
                 'errors': [],
                 }
-            if dealer and key in existing:
+            results.append(result)
+            if key in existing:
                 result.update(status='duplicate', sale=existing[key].id,
                     number=existing[key].number)
-            elif dealer and key in firsts:
+            elif key in firsts:
                 # Repeated in the same batch: answered like the first one
                 repeats.append((result, firsts[key]))
-            elif errors:
+            else:
+                pending.append((order, result))
+                if key:
+                    firsts[key] = result
+
+        to_create = []
+        validated = cls.validate([o for o, _ in pending], dealers)
+        for (_, result), (errors, sale) in zip(pending, validated):
+            if errors:
                 result['errors'] = [e.as_dict() for e in errors]
             else:
                 sale.dms_source = source
                 result['status'] = 'accepted'
                 to_create.append((sale, result))
-                firsts[key] = result
-            results.append(result)
-
         sales = [s for s, _ in to_create]
         if sales:
             Sale.save(sales)
@@ -152,8 +160,8 @@ class OrderIntake(Model):
         for sale, result in to_create:
             result.update(sale=sale.id, number=sale.number)
         for result, first in repeats:
-            result.update(status='duplicate', sale=first['sale'],
-                number=first['number'])
+            result.update(first, status='duplicate'
+                if first['status'] == 'accepted' else first['status'])
         return results
 
     @staticmethod

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from dms_dealer.tests.tools import (
     create_dealer, create_price_list, create_tier)
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import create_company
@@ -177,6 +178,10 @@ class IntakeTestMixin:
             ['accepted', 'duplicate', 'accepted'])
         self.assertEqual(results[0]['sale'], results[1]['sale'])
         self.assertEqual(Sale.search_count([]), 3)
+        bad = self.order('PO-3', lines=[])
+        first, repeat = self.submit([bad, bad])
+        self.assertEqual(first['status'], 'rejected')
+        self.assertEqual(repeat, first)
 
     @with_transaction()
     def test_order_rules(self):
@@ -333,7 +338,7 @@ class IntakeTestMixin:
             self.submit([self.order()], user=nobody)
         for batch in [[], 'orders', None, [self.order()] * 501]:
             with self.subTest(batch=str(batch)[:20]):
-                with self.assertRaises(AccessError):
+                with self.assertRaises(UserError):
                     self.submit(batch)
         # Garbage inside a batch is rejected order by order
         results = self.submit([None, 'x', self.order()])
