@@ -116,6 +116,10 @@ class OrderIntake(Model):
         if dealers:
             Dealer.lock(sorted(dealers.values(), key=int))
             cls._write_lock(dealers.values())
+        # The reference is kept without surrounding spaces
+        orders = [{**o, 'external_reference': o['external_reference'].strip()}
+            if isinstance(o.get('external_reference'), str) else o
+            for o in orders]
         existing = cls._existing_sales(orders, dealers)
 
         results, pending, firsts, repeats = [], [], {}, []
@@ -290,7 +294,7 @@ class OrderIntake(Model):
 
             if not errors:
                 sale.lines = sale_lines
-                sale.external_reference = reference.strip()
+                sale.external_reference = reference
                 sale.reference = sale.external_reference
                 if requested_date:
                     sale.shipping_date = requested_date

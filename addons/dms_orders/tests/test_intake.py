@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 "Order validation rules and the order intake API"
 import datetime as dt
+import os
 from decimal import Decimal
 
 from dms_dealer.tests.tools import (
@@ -163,7 +164,7 @@ class IntakeTestMixin:
         Sale = pool.get('sale.sale')
         self.setup_network()
         first, = self.submit([self.order()])
-        again, = self.submit([self.order(lines=[
+        again, = self.submit([self.order(reference=' PO-1 ', lines=[
                         {'product_code': 'FR-1', 'quantity': 2}])])
         self.assertEqual(again['status'], 'duplicate')
         self.assertEqual(
@@ -245,12 +246,21 @@ class IntakeTestMixin:
         "Errors come in the language of the caller"
         pool = Pool()
         Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
         self.setup_network()
         lang, = Lang.search([('code', '=', 'zh_CN')])
         Lang.write([lang], {'translatable': True})
-        result, = self.submit([self.order(lines=[])])
+        Translation.translation_import('zh_CN', 'dms_orders', os.path.join(
+                os.path.dirname(__file__), '..', 'locale', 'zh_CN.po'))
+        order = self.order(lines=[])
+        result, = self.submit([order])
         self.assertEqual(
             result['errors'][0]['message'], "The order has no lines.")
+        with Transaction().set_context(language='zh_CN'):
+            result, = self.submit([order])
+        message = result['errors'][0]['message']
+        self.assertNotEqual(message, "The order has no lines.")
+        self.assertRegex(message, '[\u4e00-\u9fff]')
 
     @with_transaction()
     def test_stock_refused(self):
