@@ -62,6 +62,16 @@ def merge(module, old):
     "Merge the msgstr of the old entries into the freshly exported file"
     path = po_path(module)
     if not path.exists():  # no translatable string in the module
+        # trytond-admin removes the file of a module without strings: keep
+        # the header-only file the module ships (its translation test reads
+        # it and polib cannot open a missing file)
+        if old.fpath or old.metadata or old.header:
+            empty = polib.POFile(wrapwidth=78)
+            empty.header = old.header
+            empty.metadata = dict(old.metadata)
+            empty.save(str(path))
+            print(f'{module}: 0 entries, {len(old)} dropped',
+                file=sys.stderr)
         return
     new = polib.pofile(str(path), wrapwidth=78)
     previous = {key(e): e for e in old if not e.obsolete and translated(e)}
@@ -105,7 +115,7 @@ def update(keep=None):
             '--export-translations', env=env)
     except BaseException:
         for module, pofile in old.items():  # do not lose the translations
-            if len(pofile):
+            if len(pofile) or pofile.fpath:
                 pofile.save(str(po_path(module)))
         raise
     finally:
