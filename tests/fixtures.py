@@ -186,6 +186,26 @@ class DemoServer:
                 self.database),
             allow_none=True, use_datetime=True)
 
+    def create_user(self, login, password, dealer_code=None,
+            groups=('DMS Integration',)):
+        "Create a back-office user of the company (as admin) and its id"
+        admin = self.rpc(*DEMO_LOGINS['admin']).model
+        group_ids = admin.res.group.search(
+            [('name', 'in', list(groups))], 0, None, None, {})
+        assert len(group_ids) == len(groups), groups
+        company_id, = admin.company.company.search([], 0, None, None, {})
+        dealer_id = None
+        if dealer_code:
+            dealer_id, = admin.dms.dealer.search(
+                [('code', '=', dealer_code)], 0, None, None, {})
+        user_id, = admin.res.user.create([{
+                    'login': login, 'name': login, 'password': password,
+                    'dealer': dealer_id, 'groups': [('add', group_ids)],
+                    'companies': [('add', [company_id])],
+                    'company': company_id,
+                    }], {})
+        return user_id
+
     def __enter__(self):
         return self.start()
 

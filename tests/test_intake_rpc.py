@@ -20,22 +20,11 @@ class IntakeRPCTestCase(unittest.TestCase):
         cls.addClassCleanup(cls.server.stop)
         admin = cls.server.rpc(*DEMO_LOGINS['admin'])
         cls.admin = admin
-        group_id, = admin.model.res.group.search(
-            [('name', '=', 'DMS Integration')], 0, None, None, {})
-        company_id, = admin.model.company.company.search(
-            [], 0, None, None, {})
-        dealer_id, = admin.model.dms.dealer.search(
-            [('code', '=', 'D0001')], 0, None, None, {})
         for login, dealer, groups in [
-                ('erp', None, [group_id]),
-                ('erp_d0001', dealer_id, [group_id]),
+                ('erp', None, ['DMS Integration']),
+                ('erp_d0001', 'D0001', ['DMS Integration']),
                 ('intruder', None, [])]:
-            admin.model.res.user.create([{
-                        'login': login, 'name': login, 'password': PASSWORD,
-                        'dealer': dealer, 'groups': [('add', groups)],
-                        'companies': [('add', [company_id])],
-                        'company': company_id,
-                        }], {})
+            cls.server.create_user(login, PASSWORD, dealer, groups)
         # These tests are about idempotency and scope, not stock
         admin.model.dms.configuration.write(
             [1], {'backorder_policy': 'accept'}, {})

@@ -27,23 +27,9 @@ class RPCIsolationTestCase(unittest.TestCase):
             [('code', 'in', ['D0001', 'D0002', 'D0005'])], 0, None,
             [('code', 'ASC')], ['code'], ctx)
         cls.dealer_ids = {d['code']: d['id'] for d in dealers}
-        group_id, = admin.model.res.group.search(
-            [('name', '=', 'DMS Integration')], 0, None, None, ctx)
-        company_id, = admin.model.company.company.search([], 0, None, None, ctx)
-        cls.users = {}
-        for login, dealer in [
-                ('erp_d0001', cls.dealer_ids['D0001']),
-                ('erp_factory', None)]:
-            cls.users[login], = admin.model.res.user.create([{
-                        'login': login,
-                        'name': login,
-                        'password': PASSWORD,
-                        'dealer': dealer,
-                        'groups': [('add', [group_id])],
-                        'companies': [('add', [company_id])],
-                        'company': company_id,
-                        }], ctx)
-
+        cls.users = {
+            login: cls.server.create_user(login, PASSWORD, dealer)
+            for login, dealer in [('erp_d0001', 'D0001'), ('erp_factory', None)]}
 
     def as_dealer(self):
         return self.server.rpc('erp_d0001', PASSWORD)
