@@ -44,6 +44,15 @@ HERE = os.path.dirname(__file__)
 _template_dirs = []
 _locale_dirs = []
 _catalogs = {}
+_nav = []
+
+
+def register_nav(path, label, sequence=50):
+    "Add a link to the portal's navigation (label marked with N_)"
+    entry = (sequence, path, label)
+    if entry not in _nav:
+        _nav.append(entry)
+        _nav.sort()
 
 
 def register_templates(directory):
@@ -198,6 +207,7 @@ class Portal:
         flash = self.pop_flash()
         content = environment.get_template(template).render(
             _=self._, portal=self, user=self.user, dealer=self.dealer,
+            nav=[(self.url(path), self._(label)) for _, path, label in _nav],
             lang=self.lang, languages=LANGUAGES, csrf_token=self.csrf_token,
             flash=flash, **values)
         return Response(
@@ -377,3 +387,4 @@ def static_file(filename):
 
 
 register_templates(os.path.join(HERE, 'www'))
+register_nav('', N_("Home"), sequence=0)

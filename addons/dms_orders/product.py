@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
 
 
@@ -87,3 +88,40 @@ class Product(metaclass=PoolMeta):
                     ]):
             available[line.product.id] -= line.quantity
         return {p: available[p] for p in product_ids}
+
+    @classmethod
+    def dms_catalogue_domain(cls, dealer, text=None, category=None):
+        "The domain of the products the dealer may order"
+        domain = [
+            ('salable', '=', True),
+            ('template.dms_orderable', '=', True),
+            ('template.account_category', '!=', None),
+            ['OR',
+                ('template.dms_tiers', '=', None),
+                ('template.dms_tiers', '=', dealer.tier.id
+                    if dealer.tier else -1),
+                ],
+            ]
+        if text:
+            domain.append(['OR',
+                    ('code', 'ilike', '%' + escape_wildcard(text) + '%'),
+                    ('name', 'ilike', '%' + escape_wildcard(text) + '%'),
+                    ])
+        if category is not None:
+            domain.append(('categories_all', '=', category))
+        return domain
+
+    @classmethod
+    def dms_sale_prices(cls, products, dealer):
+        "The unit price of each product for the dealer (its price list)"
+        party = dealer.party
+        context = {
+            'company': dealer.company.id,
+            'currency': dealer.company.currency.id,
+            'customer': party.id,
+            'price_list': (
+                party.sale_price_list.id if party.sale_price_list else None),
+            }
+        with Transaction().set_context(context):
+            # Instances read their prices in their own context
+            return cls.get_sale_price(cls.browse(products), 1)
