@@ -198,6 +198,10 @@ class Portal:
             return target
         return self.url(default)
 
+    def rollback(self):
+        "Undo the writes of the request (the page still answers)"
+        Transaction().rollback()
+
     def redirect(self, path=''):
         location = path if path.startswith(self.base) else self.url(path)
         return redirect(location, code=HTTPStatus.SEE_OTHER)
@@ -242,6 +246,11 @@ FLASH_MESSAGES = {
     'reset_invalid': N_("This link to reset your password is invalid or has "
         "expired. Ask for a new one."),
     }
+
+
+def register_flash(key, text):
+    "Add a message that routes can show with portal.flash(key)"
+    FLASH_MESSAGES[key] = text
 
 
 def error_page(request, status, database=None):
@@ -308,6 +317,9 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                 'language': portal.lang,
                 'dms_web_user': portal.user.id if portal.user else None,
                 }
+            if portal.dealer:
+                # Prices, sequences and stock are per company
+                context['company'] = portal.dealer.company.id
             with Transaction().set_context(**context):
                 portal.reload()
                 try:
@@ -356,9 +368,11 @@ def extract_messages(directory):
             with open(os.path.join(directory, name), encoding='utf-8') as fp:
                 tree = ast.parse(fp.read())
             for node in ast.walk(tree):
-                if (isinstance(node, ast.Call)
-                        and isinstance(node.func, ast.Name)
-                        and node.func.id in {'_', 'N_'}
+                name = (node.func.id if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name) else
+                    node.func.attr if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute) else None)
+                if (name in {'_', 'N_'}
                         and node.args
                         and isinstance(node.args[0], ast.Constant)
                         and isinstance(node.args[0].value, str)):

@@ -12,6 +12,18 @@ from .portal import (
     LANG_COOKIE, LANGUAGES, SESSION_COOKIE, NotFound, route, static_file)
 
 
+def sale_states(_):
+    "The dealer's words for Tryton's sale states"
+    return {
+        'draft': _("Cart"),
+        'quotation': _("Received"),
+        'confirmed': _("Confirmed"),
+        'processing': _("In progress"),
+        'done': _("Done"),
+        'cancelled': _("Cancelled"),
+        }
+
+
 @route('/static/<path:filename>', login=False)
 def static(request, portal, filename):
     path = static_file(filename)
@@ -130,15 +142,5 @@ def home(request, portal):
             ('dealer', '=', dealer.id),
             ('state', 'in', ['quotation', 'confirmed', 'processing']),
             ])
-    _ = portal._
-    # The dealer's words for Tryton's sale states
-    states = {
-        'draft': _("Cart"),
-        'quotation': _("Received"),
-        'confirmed': _("Confirmed"),
-        'processing': _("In progress"),
-        'done': _("Done"),
-        'cancelled': _("Cancelled"),
-        }
-    return portal.render(
-        'home.html', recent=recent, open_count=open_count, states=states)
+    return portal.render('home.html', recent=recent, open_count=open_count,
+        states=sale_states(portal._))

@@ -1,8 +1,10 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.model import Index, Unique, fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+
+from .intake import _error
 
 
 class Sale(metaclass=PoolMeta):
@@ -13,6 +15,9 @@ class Sale(metaclass=PoolMeta):
             'readonly': Eval('state') != 'draft',
             },
         help="The dealer's own reference of the order, unique per dealer.")
+    web_user = fields.Many2One(
+        'web.user', "Portal User", readonly=True, ondelete='SET NULL',
+        help="The dealer's portal user who placed the order.")
     dms_source = fields.Selection([
             (None, ""),
             ('portal', "Portal"),
@@ -38,4 +43,129 @@ class Sale(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('external_reference')
         default.setdefault('dms_source')
+        default.setdefault('web_user')
         return super().copy(sales, default=default)
+
+    @classmethod
+    def dms_cart(cls, web_user, create=False):
+        "The cart of a portal user: its draft portal order"
+        carts = cls.search([
+                ('dealer', '=', web_user.dealer.id),
+                ('web_user', '=', web_user.id),
+                ('dms_source', '=', 'portal'),
+                ('state', '=', 'draft'),
+                ], order=[('id', 'DESC')], limit=1)
+        if carts:
+            return carts[0]
+        if create:
+            pool = Pool()
+            Intake = pool.get('dms.order.intake')
+            cart = Intake._new_sale(web_user.dealer, None)
+            cart.warehouse = cls.default_warehouse()
+            cart.web_user = web_user
+            cart.dms_source = 'portal'
+            cart.save()
+            return cart
+
+    @classmethod
+    def dms_cart_add(cls, web_user, items):
+        """Add [(product, quantity)] to the cart of the web user, summing
+        the quantities of products already there"""
+        pool = Pool()
+        Intake = pool.get('dms.order.intake')
+        Line = pool.get('sale.line')
+        cart = cls.dms_cart(web_user, create=True)
+        lines = {l.product: l for l in cart.lines if l.type == 'line'}
+        to_save = []
+        for product, quantity in items:
+            line = lines.get(product)
+            if line:
+                line.quantity += quantity
+                line.on_change_quantity()
+            else:
+                line = lines[product] = Intake._new_line(
+                    cart, product, quantity)
+            to_save.append(line)
+        Line.save(to_save)
+        return cart
+
+    @classmethod
+    def dms_quick_order(cls, web_user, rows):
+        """Add rows of (product code, quantity text) to the cart
+
+        Return a report per row: (position, code, quantity, errors); only
+        the rows without errors are added."""
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        Intake = pool.get('dms.order.intake')
+        Product = pool.get('product.product')
+        config = Configuration(1)
+        dealer = web_user.dealer
+        codes = {code for code, _ in rows}
+        products = {p.code: p for p in Product.search(
+                [('code', 'in', list(codes))])} if codes else {}
+        report, items = [], []
+        for position, (code, quantity) in enumerate(rows, 1):
+            errors, quantity, product = Intake._check_line(
+                {'product_code': code, 'quantity': quantity}, position,
+                dealer, products, config)
+            report.append((position, code, quantity, errors))
+            if not errors:
+                items.append((product, quantity))
+        if items:
+            cls.dms_cart_add(web_user, items)
+        return report
+
+    @classmethod
+    def dms_cart_set_quantity(cls, web_user, line, quantity):
+        "Set the quantity of a line of the user's cart; return the errors"
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        Intake = pool.get('dms.order.intake')
+        product = line.product
+        errors, quantity, _ = Intake._check_line(
+            {'product_code': product.code, 'quantity': quantity}, None,
+            web_user.dealer, {product.code: product}, Configuration(1))
+        if not errors:
+            line.quantity = quantity
+            line.on_change_quantity()
+            line.save()
+        return errors
+
+    @classmethod
+    def dms_checkout(cls, web_user, reference, requested_date=None,
+            delivery_address=None, note=None):
+        """Submit the cart of the web user as a dealer order
+
+        Return (result, cart errors by line position).  The cart is removed
+        once the order is accepted."""
+        pool = Pool()
+        Intake = pool.get('dms.order.intake')
+        cart = cls.dms_cart(web_user)
+        dealer = web_user.dealer
+        lines = [l for l in cart.lines if l.type == 'line'] if cart else []
+        order = {
+            'dealer_code': dealer.code,
+            'external_reference': reference,
+            'requested_date': requested_date,
+            'delivery_address': delivery_address,
+            'note': note or None,
+            'lines': [{
+                    'product_code': l.product.code,
+                    'quantity': l.quantity,
+                    } for l in lines],
+            }
+        result, = Intake.process(
+            [order], {dealer.code: dealer}, source='portal')
+        if result['status'] == 'duplicate':
+            # For a person, a reference used twice is a mistake
+            result = {**result, 'status': 'rejected', 'errors': [_error(
+                        'reference_used', reference=result[
+                            'external_reference'],
+                        number=result['number']).as_dict()]}
+        if result['status'] == 'accepted':
+            sale = cls(result['sale'])
+            sale.web_user = web_user
+            sale.save()
+            cls.delete([cart])
+        return result

@@ -1,7 +1,8 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"The portal catalogue over real HTTP requests"
+"The portal catalogue, cart and checkout over real HTTP requests"
 import re
+from decimal import Decimal
 from http import HTTPStatus
 
 from dms_dealer.tests.tools import PortalTranslationTestMixin
@@ -50,10 +51,13 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                 'name': 'Fridge <script>alert(1)</script>'})
         WebUser.create([{
                     'email': email, 'password': PASSWORD,
-                    'dealer': dealer.id, 'dealer_role': 'buyer',
-                    } for email, dealer in [
-                    ('buyer@a.example.com', cls.dealer_a),
-                    ('buyer@b.example.com', cls.dealer_b)]])
+                    'dealer': dealer.id, 'dealer_role': role,
+                    } for email, dealer, role in [
+                    ('buyer@a.example.com', cls.dealer_a, 'buyer'),
+                    ('other@a.example.com', cls.dealer_a, 'buyer'),
+                    ('viewer@a.example.com', cls.dealer_a, 'viewer'),
+                    ('buyer@b.example.com', cls.dealer_b, 'buyer'),
+                    ('second@b.example.com', cls.dealer_b, 'buyer')]])
 
     def url(self, path=''):
         return '/%s/portal/%s' % (self.db_name, path)
@@ -86,7 +90,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertEqual((code, name), ('AC-1', 'Air conditioner'))
         # List price 1000 with the Gold price list (80%)
         self.assertTrue(price.endswith(' 800.00'), price)
-        self.assertIn('10 available', html)
+        self.assertRegex(html, r'class="ok">\d+ available<')
 
         client_b = self.client_for('buyer@b.example.com')
         html = client_b.get(self.url('catalogue?q=AC-1')).get_data(
@@ -134,6 +138,169 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
             with self.subTest(query=query):
                 response = client.get(self.url('catalogue?' + query))
                 self.assertEqual(response.status_code, HTTPStatus.OK)
+
+
+    def csrf(self, client):
+        return client.get_cookie('dms_portal_csrf', path=self.url()).value
+
+    def post(self, client, path, **data):
+        return client.post(self.url(path),
+            data={'csrf_token': self.csrf(client), **data})
+
+    def cart_codes(self, client):
+        html = client.get(self.url('cart')).get_data(as_text=True)
+        section = html.split('id="cart-lines"', 1)[-1].split('</table>')[0]
+        return re.findall(
+            r'<td data-label="Code">([^<]*)</td>', section) \
+            if 'id="cart-lines"' in html else []
+
+    def sales(self, **domain):
+        with Transaction().start(self.db_name, 0):
+            Sale = Pool().get('sale.sale')
+            return [(s.id, s.state, s.external_reference,
+                    s.web_user.email if s.web_user else None,
+                    [(l.product.code, l.quantity) for l in s.lines])
+                for s in Sale.search([
+                        (k, '=', v) for k, v in domain.items()],
+                    order=[('id', 'ASC')])]
+
+    def test_cart_and_checkout(self):
+        "Add to the cart, quick order, fix a line and check out"
+        client = self.client_for('other@a.example.com')
+        response = self.post(client, 'cart/add', product_code='AC-1',
+            quantity='1', next=self.url('catalogue'))
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(response.location, self.url('catalogue'))
+        self.post(client, 'cart/add', product_code='AC-1', quantity='1')
+        html = self.post(client, 'cart/quick', lines=(
+                "FR-1, 4\nNOPE 1\nFR-1 3\n\nGOLD-ONLY;abc\nOFF 1")
+            ).get_data(as_text=True)
+        report = html.split('id="quick-report"')[1].split('</table>')[0]
+        self.assertEqual(report.count('Added'), 1)
+        self.assertIn('Unknown product code', report)
+        self.assertIn('multiples of 2', report)
+        self.assertIn('greater than zero', report)
+        self.assertIn('cannot be ordered', report)
+        self.assertEqual(self.cart_codes(client), ['AC-1', 'FR-1'])
+        cart, = self.sales(**{'web_user.email': 'other@a.example.com'}, state='draft')
+        self.assertEqual(cart[4], [('AC-1', 2), ('FR-1', 4)])
+
+        # A wrong quantity is refused on its line
+        line_id = self.cart_line_ids(cart[0])[1]
+        response = self.post(client, 'cart/line', line=str(line_id),
+            quantity='3', action='update')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('multiples of 2', response.get_data(as_text=True))
+        self.post(client, 'cart/line', line=str(line_id), quantity='6',
+            action='update')
+        cart, = self.sales(**{'web_user.email': 'other@a.example.com'}, state='draft')
+        self.assertEqual(cart[4], [('AC-1', 2), ('FR-1', 6)])
+
+        response = self.post(client, 'cart/checkout', reference='PO-WEB-1',
+            note='<b>leave at gate</b>')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        order_url = response.location
+        html = client.get(order_url).get_data(as_text=True)
+        self.assertIn('Your order is submitted', html)
+        self.assertIn('PO-WEB-1', html)
+        self.assertIn('&lt;b&gt;leave at gate&lt;/b&gt;', html)
+        self.assertEqual(self.sales(**{'web_user.email': 'other@a.example.com'},
+                state='draft'), [])
+        order, = self.sales(external_reference='PO-WEB-1')
+        self.assertEqual(order[1:4],
+            ('quotation', 'PO-WEB-1', 'other@a.example.com'))
+        self.assertEqual(self.cart_codes(client), [])
+
+        # The same reference again is refused and nothing is created
+        self.post(client, 'cart/add', product_code='AC-1', quantity='1')
+        response = self.post(client, 'cart/checkout', reference='PO-WEB-1')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('You already used the reference',
+            response.get_data(as_text=True))
+        self.assertEqual(len(self.sales(external_reference='PO-WEB-1')), 1)
+        self.assertEqual(self.cart_codes(client), ['AC-1'])
+
+    def cart_line_ids(self, sale_id):
+        with Transaction().start(self.db_name, 0):
+            Sale = Pool().get('sale.sale')
+            return [l.id for l in Sale(sale_id).lines]
+
+    def test_checkout_refused_keeps_cart(self):
+        "A refused checkout shows the problem and saves nothing"
+        client = self.client_for('buyer@b.example.com')
+        self.post(client, 'cart/quick', lines="AC-1 1")
+        before = self.sales(dealer=self.dealer_b.id)
+        # B buys at 900: over a credit limit set below
+        with Transaction().start(self.db_name, 0) as transaction:
+            Tier = Pool().get('dms.dealer.tier')
+            Tier.write([Tier(self.silver.id)],
+                {'credit_limit_amount': Decimal(500)})
+            transaction.commit()
+        try:
+            response = self.post(client, 'cart/checkout', reference='B-1')
+            self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+            self.assertIn('over its credit limit',
+                response.get_data(as_text=True))
+            self.assertEqual(self.sales(dealer=self.dealer_b.id), before)
+        finally:
+            with Transaction().start(self.db_name, 0) as transaction:
+                Tier = Pool().get('dms.dealer.tier')
+                Tier.write([Tier(self.silver.id)],
+                    {'credit_limit_amount': None})
+                transaction.commit()
+        response = self.post(client, 'cart/checkout', reference='',
+            requested_date='2001-01-01')
+        html = response.get_data(as_text=True)
+        self.assertIn('reference of at most', html)
+        self.assertIn('in the past', html)
+
+    def test_viewer_cannot_order(self):
+        "A viewer sees the catalogue without ordering"
+        client = self.client_for('viewer@a.example.com')
+        html = client.get(self.url('catalogue')).get_data(as_text=True)
+        self.assertNotIn('cart/add', html)
+        for path, data in [('cart/add', {'product_code': 'AC-1',
+                        'quantity': '1'}),
+                ('cart/quick', {'lines': 'AC-1 1'}),
+                ('cart/checkout', {'reference': 'V-1'})]:
+            with self.subTest(path=path):
+                response = self.post(client, path, **data)
+                self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+        self.assertEqual(self.sales(**{'web_user.email': 'viewer@a.example.com'}), [])
+
+    def test_other_dealer_scope(self):
+        "Orders and cart lines of others are a 404"
+        client_b = self.client_for('second@b.example.com')
+        self.post(client_b, 'cart/quick', lines="FR-1 2")
+        cart_b, = self.sales(**{'web_user.email': 'second@b.example.com'}, state='draft')
+        self.post(client_b, 'cart/checkout', reference='B-SCOPE')
+        order_b, = self.sales(external_reference='B-SCOPE')
+
+        client_a = self.client_for('buyer@a.example.com')
+        response = client_a.get(self.url('orders/%s' % order_b[0]))
+        self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+        self.post(client_b, 'cart/quick', lines="FR-1 2")
+        cart_b, = self.sales(**{'web_user.email': 'second@b.example.com'}, state='draft')
+        line_id = self.cart_line_ids(cart_b[0])[0]
+        for action in ['update', 'remove']:
+            response = self.post(client_a, 'cart/line', line=str(line_id),
+                quantity='4', action=action)
+            self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+        self.assertEqual(
+            self.sales(**{'web_user.email': 'second@b.example.com'}, state='draft'),
+            [cart_b])
+        self.assertEqual(client_b.get(
+                self.url('orders/%s' % order_b[0])).status_code,
+            HTTPStatus.OK)
+
+    def test_checkout_needs_csrf(self):
+        "A checkout without the CSRF token changes nothing"
+        client = self.client_for('buyer@a.example.com')
+        self.post(client, 'cart/quick', lines="AC-1 1")
+        response = client.post(self.url('cart/checkout'),
+            data={'reference': 'CSRF-1'})
+        self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+        self.assertEqual(self.sales(external_reference='CSRF-1'), [])
 
 
 del RouteTestCase
