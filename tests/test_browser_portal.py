@@ -204,7 +204,8 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             page.locator('html[lang="zh-CN"]').wait_for(state='attached')
             self.assertEqual(page.url, self.url())
             nav = page.locator('#nav')
-            self.assertEqual(self.texts(nav.locator('a')), ["首页"])
+            self.assertEqual(self.texts(nav.locator('a')),
+                ["首页", "产品目录", "购物车"])
             self.assertEqual(
                 page.locator('h1').inner_text().strip(),
                 "欢迎，%s" % self.expected['name'])
