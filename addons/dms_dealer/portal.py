@@ -14,7 +14,7 @@ import hmac
 import logging
 import os
 import secrets
-from functools import wraps
+from functools import cache, wraps
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -89,17 +89,12 @@ def translator(lang):
     return gettext
 
 
+@cache
 def _environment():
-    if _environment.value is None:
-        _environment.value = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(list(_template_dirs)),
-            autoescape=True, trim_blocks=True, lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined)
-    return _environment.value
-
-
-_environment.value = None
-_environment.cache_clear = lambda: setattr(_environment, 'value', None)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(_template_dirs)),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined)
 
 
 class NotFound(exceptions.NotFound):
