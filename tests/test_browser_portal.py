@@ -5,16 +5,19 @@ served by a real trytond on the demo database, driven by Playwright in
 Debian's headless Chromium.  A buyer of dealer D0001 signs in (after a wrong
 password), checks the home page against the database read over XML-RPC,
 switches the language to Chinese and back, signs out; then the same on a
-phone-sized screen.
+phone-sized screen.  In the catalogue, the buyer checks the products against
+XML-RPC: their number, a product code with the price of the dealer's tier, a
+category, the pages, Chinese and a phone-sized screen.
 
-Screenshots of the login page and the home page (desktop in English and
-Chinese, phone) go to docs/screenshots/ when DMS_SCREENSHOTS=1 or when they
-do not exist yet.  On failure, a screenshot of the page is saved to
-test-results/ and the message carries the trytond log tail and the browser's
-console errors.
+Screenshots of the login page, the home page (desktop in English and
+Chinese, phone) and the catalogue (desktop, phone) go to docs/screenshots/
+when DMS_SCREENSHOTS=1 or when they do not exist yet.  On failure, a
+screenshot of the page is saved to test-results/ and the message carries the
+trytond log tail and the browser's console errors.
 """
 import re
 import unittest
+from decimal import Decimal
 
 from tests import browser
 from tests.fixtures import DEMO_LOGINS
@@ -28,6 +31,25 @@ ENGLISH = ["Dealer portal", "Home", "Menu", "Sign out", "Welcome",
     "Reference", "State", "Total", "No orders yet"]
 NO_HORIZONTAL_SCROLL = (
     "() => document.scrollingElement.scrollWidth <= window.innerWidth")
+# The products a dealer may order (the demo has no tier restrictions)
+CATALOGUE_DOMAIN = [
+    ('salable', '=', True),
+    ('template.dms_orderable', '=', True),
+    ('template.account_category', '!=', None),
+    ]
+CATALOGUE_PAGE_SIZE = 24
+CATALOGUE_COLUMNS = ["Code", "Product", "Your price", "Availability"]
+# A price list line of a tier: a discount on the list price
+TIER_FORMULA = re.compile(
+    r"""^\s*unit_price\s*\*\s*Decimal\(['"]([0-9.]+)['"]\)\s*$""")
+# The rows of table#catalogue as {header: text}
+CATALOGUE_ROWS = """() => {
+    const table = document.querySelector('table#catalogue');
+    if (!table) return [];
+    const heads = [...table.tHead.rows[0].cells].map(c => c.innerText.trim());
+    return [...table.tBodies[0].rows].map(row => Object.fromEntries(
+        [...row.cells].map((c, i) => [heads[i], c.innerText.trim()])));
+}"""
 
 
 @browser.requires_chromium
@@ -299,6 +321,220 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             self.assertNoHorizontalScroll(page)
         self.assertNoNewErrors()
 
+    # The catalogue
+
+    def read_catalogue(self):
+        "What the catalogue of D0001 must show, read over XML-RPC as admin"
+        admin = self.server.rpc(*DEMO_LOGINS['admin']).model
+        company, = admin.company.company.search([], 0, None, None, {})
+        # The list prices and price lists depend on the company
+        ctx = {'company': company}
+        products = admin.product.product.search_read(CATALOGUE_DOMAIN,
+            0, None, [('code', 'ASC'), ('id', 'ASC')],
+            ['code', 'template', 'categories_all'], ctx)
+        count = admin.product.product.search_count(CATALOGUE_DOMAIN, ctx)
+        self.assertEqual(count, len(products))
+        templates = admin.product.template.read(
+            sorted({p['template'] for p in products}), ['list_price'], ctx)
+        list_prices = {t['id']: t['list_price'] for t in templates}
+
+        # The price list of D0001: the one of its tier, Platinum
+        dealer, = admin.dms.dealer.search_read([('code', '=', 'D0001')],
+            0, None, None, ['party', 'tier'], ctx)
+        tier, = admin.dms.dealer.tier.search_read([('name', '=', 'Platinum')],
+            0, None, None, ['price_list'], ctx)
+        self.assertEqual(dealer['tier'], tier['id'])
+        party, = admin.party.party.read(
+            [dealer['party']], ['sale_price_list'], ctx)
+        self.assertEqual(party['sale_price_list'], tier['price_list'])
+        price_list, = admin.product.price_list.read(
+            [tier['price_list']], ['lines'], ctx)
+        line, = admin.product.price_list.line.read(price_list['lines'],
+            ['formula', 'product', 'category', 'quantity'], ctx)
+        self.assertEqual(
+            (line['product'], line['category'], line['quantity'] or 0),
+            (None, None, 0), "the Platinum price list is not a flat discount")
+        match = TIER_FORMULA.match(line['formula'])
+        self.assertTrue(match, "unexpected formula %r" % line['formula'])
+        factor = Decimal(match.group(1))
+        self.assertTrue(0 < factor < 1, factor)
+        return {
+            'count': count,
+            'codes': [p['code'] for p in products],
+            'list_prices': {p['code']: Decimal(str(
+                        list_prices[p['template']])) for p in products},
+            'categories': {p['code']: set(p['categories_all'])
+                for p in products},
+            'factor': factor,
+            }
+
+    def catalogue_rows(self, page=None):
+        "The rows of the catalogue as {column: text}"
+        page = page or self.page
+        return page.evaluate(CATALOGUE_ROWS)
+
+    def result_count(self, page=None):
+        "The number of products the catalogue says"
+        page = page or self.page
+        text = page.locator('p#result-count').inner_text().strip()
+        match = re.fullmatch(r'(\d+) products?', text)
+        self.assertTrue(match, "unexpected result count %r" % text)
+        return int(match.group(1))
+
+    def search_catalogue(self, text='', category=''):
+        "Submit the search form of the catalogue and wait for the result"
+        page = self.page
+        page.fill('#q', text)
+        page.select_option('#category', str(category))
+        with page.expect_navigation():
+            page.get_by_role('button', name="Search", exact=True).click()
+        page.locator('p#result-count').wait_for(state='visible')
+
+    def open_catalogue(self, page=None):
+        "Follow the Catalogue link of the navigation"
+        page = page or self.page
+        page.locator('#nav').get_by_role('link', name="Catalogue").click()
+        page.wait_for_url(self.url('catalogue'))
+        page.locator('p#result-count').wait_for(state='visible')
+
+    def test_catalogue(self):
+        "Catalogue: count, a code with the tier's price, category, pages, zh"
+        page = self.page
+        expected = self.read_catalogue()
+        codes = expected['codes']
+        self.assertTrue(codes, "the demo has no products for the catalogue")
+
+        with self.step("open the catalogue from the navigation"):
+            self.sign_in()
+            self.open_catalogue()
+            self.assertEqual(page.locator('h1').inner_text().strip(),
+                "Catalogue")
+            headers = self.texts(page.locator('table#catalogue thead th'))
+            self.assertEqual(headers[:len(CATALOGUE_COLUMNS)],
+                CATALOGUE_COLUMNS)
+            self.assertEqual(self.result_count(), expected['count'])
+            rows = self.catalogue_rows()
+            # Sorted by code
+            self.assertEqual([r["Code"] for r in rows],
+                codes[:CATALOGUE_PAGE_SIZE])
+            for row in rows:
+                self.assertTrue(row["Product"], row)
+                self.assertTrue(row["Your price"], row)
+                self.assertTrue(row["Availability"], row)
+            self.save_screenshot('portal-catalogue.png')
+
+        with self.step("search a product code"):
+            code = codes[0]
+            self.search_catalogue(code)
+            self.assertEqual(page.locator('#q').input_value(), code)
+            self.assertEqual(self.result_count(), 1)
+            row, = self.catalogue_rows()
+            self.assertEqual(row["Code"], code)
+            self.assertEqual(page.locator('nav.pager').count(), 0)
+
+        with self.step("check the price of the dealer's tier"):
+            list_price = expected['list_prices'][code]
+            self.assertGreater(list_price, 0)
+            price = (list_price * expected['factor']).quantize(
+                Decimal('0.01'))
+            shown = row["Your price"]
+            self.assertTrue(shown.endswith('{:,.2f}'.format(price)),
+                "price %r instead of %s (list price %s x %s)" % (
+                    shown, price, list_price, expected['factor']))
+            amount = Decimal(re.sub(r'[^0-9.]', '', shown.split()[-1]))
+            self.assertEqual(amount, price)
+            self.assertTrue(0 < amount < list_price, amount)
+
+        with self.step("filter by a category"):
+            options = [(o.get_attribute('value'), o.inner_text().strip())
+                for o in page.locator('#category option').all()]
+            self.assertEqual(options[0][0], '', "no 'All categories' option")
+            categories = [(int(v), t) for v, t in options if v]
+            self.assertTrue(categories, "no category to choose from")
+            # The first category that has products, but not all of them
+            for category, name in categories:
+                in_category = [c for c in codes
+                    if category in expected['categories'][c]]
+                if 0 < len(in_category) < len(codes):
+                    break
+            else:
+                self.fail("no category with some of the products: %s"
+                    % categories)
+            self.search_catalogue('', category)
+            self.assertIn('category=%s' % category, page.url)
+            self.assertEqual(
+                page.locator('#category').input_value(), str(category))
+            self.assertEqual(self.result_count(), len(in_category))
+            shown = [r["Code"] for r in self.catalogue_rows()]
+            self.assertTrue(shown)
+            self.assertEqual(shown, in_category[:CATALOGUE_PAGE_SIZE],
+                "products of category %r" % name)
+
+        with self.step("page forward and back"):
+            self.open_catalogue()
+            pages = -(-len(codes) // CATALOGUE_PAGE_SIZE)
+            pager = page.locator('nav.pager')
+            if pages == 1:
+                self.assertEqual(pager.count(), 0)
+            else:
+                self.assertEqual(pager.locator('span').inner_text().strip(),
+                    "Page 1 of %s" % pages)
+                self.assertEqual(pager.get_by_role(
+                        'link', name="Previous").count(), 0)
+                pager.get_by_role('link', name="Next").click()
+                page.wait_for_url(re.compile(r'[?&]page=2(&|$)'))
+                self.assertEqual(pager.locator('span').inner_text().strip(),
+                    "Page 2 of %s" % pages)
+                self.assertEqual(self.result_count(), expected['count'])
+                self.assertEqual([r["Code"] for r in self.catalogue_rows()],
+                    codes[CATALOGUE_PAGE_SIZE:2 * CATALOGUE_PAGE_SIZE])
+                pager.get_by_role('link', name="Previous").click()
+                page.wait_for_url(re.compile(r'[?&]page=1(&|$)'))
+                self.assertEqual(pager.locator('span').inner_text().strip(),
+                    "Page 1 of %s" % pages)
+                self.assertEqual([r["Code"] for r in self.catalogue_rows()],
+                    codes[:CATALOGUE_PAGE_SIZE])
+
+        with self.step("switch the catalogue to Chinese"):
+            page.get_by_role('button', name="简体中文").click()
+            page.locator('html[lang="zh-CN"]').wait_for(state='attached')
+            # The same page
+            self.assertRegex(page.url, r'[?&]page=1(&|$)')
+            self.assertEqual(page.locator('h1').inner_text().strip(),
+                "产品目录")
+            self.assertTrue(page.locator('#nav').get_by_role(
+                    'link', name="产品目录").is_visible())
+            headers = self.texts(page.locator('table#catalogue thead th'))
+            self.assertIn("您的价格", headers)
+            self.assertFalse(set(CATALOGUE_COLUMNS) & set(headers),
+                "untranslated headers: %s" % headers)
+            self.assertEqual(
+                page.locator('p#result-count').inner_text().strip(),
+                "共 %s 个产品" % expected['count'])
+        self.assertNoNewErrors()
+
+    def test_catalogue_phone(self):
+        "Catalogue on a phone: through the menu, no horizontal scroll"
+        # The phone instead of the desktop of setUp()
+        self.page.context.close()
+        page = self.page = self.new_page(viewport=PHONE)
+        with self.step("open the catalogue on a phone"):
+            self.sign_in(page)
+            page.get_by_role('button', name="Menu").click()
+            self.open_catalogue(page)
+            self.assertTrue(page.locator(
+                    'table#catalogue tbody > tr').first.is_visible())
+            self.assertNoHorizontalScroll(page)
+            self.save_screenshot('portal-catalogue-phone.png')
+
+        with self.step("page forward on a phone"):
+            next_page = page.locator('nav.pager').get_by_role(
+                'link', name="Next")
+            if next_page.count():
+                next_page.click()
+                page.wait_for_url(re.compile(r'[?&]page=2(&|$)'))
+                self.assertNoHorizontalScroll(page)
+        self.assertNoNewErrors()
 
 if __name__ == '__main__':
     unittest.main()
