@@ -419,13 +419,17 @@ class OrderIntake(Model):
         if value in (None, ''):
             return None
         try:
-            address = Address(int(value))
-            if address.id < 0 or address.party != dealer.party \
-                    or not address.active:
-                return False
-        except (TypeError, ValueError, AttributeError):
+            address_id = int(value)
+        except (TypeError, ValueError, OverflowError):
             return False
-        return address
+        if not 0 < address_id < 2 ** 31:
+            return False
+        # Only an active address of the dealer's party (unknown ids too)
+        addresses = Address.search([
+                ('id', '=', address_id),
+                ('party', '=', dealer.party.id),
+                ], limit=1)
+        return addresses[0] if addresses else False
 
     @classmethod
     def _credit_exposure(cls, dealers):

@@ -204,6 +204,10 @@ class IntakeTestMixin:
                     ['requested_date_past']),
                 (self.order(delivery_address=-1), ['address_invalid']),
                 (self.order(delivery_address='x'), ['address_invalid']),
+                (self.order(delivery_address=10 ** 9), ['address_invalid']),
+                (self.order(delivery_address=10 ** 30), ['address_invalid']),
+                (self.order(delivery_address=self.dealer_b.party.addresses[
+                            0].id), ['address_invalid']),
                 (self.order(note='x' * 2001), ['note_invalid']),
                 (self.order(lines=[{'product_code': 'NOPE', 'quantity': 1}]),
                     ['product_unknown']),
