@@ -18,3 +18,7 @@ class DealerStateError(UserError):
 
 class DealerAccessError(UserError):
     pass
+
+
+class PortalAccountError(UserError):
+    "A dealer admin's change to its portal users or addresses is refused"

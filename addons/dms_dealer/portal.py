@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import jinja2.nodes
+import markupsafe
 import polib
 from werkzeug import exceptions
 from werkzeug.utils import redirect, safe_join
@@ -45,14 +46,27 @@ _template_dirs = []
 _locale_dirs = []
 _catalogs = {}
 _nav = []
+_home_sections = []
 
 
-def register_nav(path, label, sequence=50):
-    "Add a link to the portal's navigation (label marked with N_)"
-    entry = (sequence, path, label)
+def register_nav(path, label, sequence=50, admin=False, model=None):
+    """Add a link to the portal's navigation (label marked with N_), for the
+    dealer's administrators only when admin is set, in the databases where
+    model exists"""
+    entry = (sequence, path, label, admin, model)
     if entry not in _nav:
         _nav.append(entry)
         _nav.sort()
+
+
+def register_home_section(template, values, sequence=50, model=None):
+    """Add a section to the home page: template is rendered with the
+    values returned by values(portal), in the databases where model (of the
+    module adding it) exists"""
+    entry = (sequence, template, values, model)
+    if entry not in _home_sections:
+        _home_sections.append(entry)
+        _home_sections.sort(key=lambda e: e[:2])
 
 
 def register_templates(directory):
@@ -201,16 +215,34 @@ class Portal:
         location = path if path.startswith(self.base) else self.url(path)
         return redirect(location, code=HTTPStatus.SEE_OTHER)
 
-    def render(self, template, status=HTTPStatus.OK, **values):
-        environment = _environment()
-        flash = self.pop_flash()
-        content = environment.get_template(template).render(
+    def _render(self, template, **values):
+        return _environment().get_template(template).render(
             _=self._, portal=self, user=self.user, dealer=self.dealer,
-            nav=[(self.url(path), self._(label)) for _, path, label in _nav],
+            nav=[(self.url(path), self._(label))
+                for _, path, label, admin, model in _nav
+                if (not admin or (self.user and self.user.dms_is_admin))
+                and (not model or self.has_model(model))],
             lang=self.lang, languages=LANGUAGES, csrf_token=self.csrf_token,
-            flash=flash, **values)
+            **values)
+
+    def render(self, template, status=HTTPStatus.OK, **values):
+        content = self._render(template, flash=self.pop_flash(), **values)
         return Response(
             content, status=status, content_type='text/html; charset=utf-8')
+
+    def home_sections(self):
+        "The HTML of the sections other modules add to the home page"
+        return [markupsafe.Markup(self._render(template, **values(self)))
+            for _, template, values, model in _home_sections
+            if not model or self.has_model(model)]
+
+    def has_model(self, model):
+        "Whether the module of model is activated in the database"
+        try:
+            self.pool.get(model)
+        except KeyError:
+            return False
+        return True
 
     def finish(self, response):
         for name, value, max_age, http_only in self.cookies:
@@ -301,6 +333,8 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
             if request.method == 'POST':
                 if (request.content_length or 0) > max_size:
                     raise exceptions.RequestEntityTooLarge()
+                # Also bounds a body sent without a length (chunked)
+                request.max_content_length = max_size
                 portal.check_csrf()
             if login and not portal.user:
                 next_ = request.full_path if request.method == 'GET' else ''
@@ -331,17 +365,19 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
         @app.route('/<database_name>/portal' + rule, methods=set(methods))
         @wraps(func)
         def endpoint(request, database_name, **kwargs):
+            failure = None
             try:
                 return view(request, database_name, **kwargs)
             except exceptions.HTTPException as exception:
                 code = exception.code or HTTPStatus.INTERNAL_SERVER_ERROR
-            except Exception:
+                # with_pool/with_transaction turn errors into HTTP ones
+                failure = exception.__context__ or exception
+            except Exception as exception:
                 code = HTTPStatus.INTERNAL_SERVER_ERROR
-                exception = None
+                failure = exception
             if code >= HTTPStatus.INTERNAL_SERVER_ERROR:
                 logger.error("portal: error on %s", request.path,
-                    exc_info=(exception and exception.__context__)
-                    or exception or True)
+                    exc_info=failure)
             return error_page(request, code, database_name)
         return endpoint
     return decorator

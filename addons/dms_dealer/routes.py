@@ -130,17 +130,5 @@ def not_found(request, portal, path):
 
 @route('/')
 def home(request, portal):
-    pool = portal.pool
-    Sale = pool.get('sale.sale')
-    dealer = portal.dealer
-    recent = Sale.search([
-            ('dealer', '=', dealer.id),
-            ('state', '!=', 'draft'),
-            ], order=[('sale_date', 'DESC NULLS FIRST'), ('id', 'DESC')],
-        limit=5)
-    open_count = Sale.search_count([
-            ('dealer', '=', dealer.id),
-            ('state', 'in', ['quotation', 'confirmed', 'processing']),
-            ])
-    return portal.render('home.html', recent=recent, open_count=open_count,
-        states=sale_states(portal._))
+    return portal.render('home.html', sections=portal.home_sections(),
+        unread_bulletins=portal.user.dms_unread_bulletins())

@@ -1,9 +1,31 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import re
+
+from trytond.config import config
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
 from trytond.pyson import Bool, Eval
+from trytond.report import get_email
+from trytond.sendmail import send_message_transactional
+from trytond.tools.email_ import set_from_header
+from trytond.transaction import Transaction
+
+from trytond.modules.web_user.user import EmailResetPassword
+
+from .exceptions import PortalAccountError
+
+# The shape of an e-mail address; whether it receives mail is told by the
+# invitation reaching it
+EMAIL = re.compile(r'^[^@\s<>()\[\]"\',;:\\]+@[^@\s<>()\[\]"\',;:\\]+'
+    r'\.[^@\s<>()\[\]"\',;:\\.]+$')
+ADDRESS_SIZES = {
+    'party_name': 100,
+    'street': 500,
+    'postal_code': 20,
+    'city': 100,
+    }
 
 ROLES = [
     ('admin', "Administrator"),
@@ -57,6 +79,10 @@ class User(metaclass=PoolMeta):
                 values['party'] = Dealer(values['dealer']).party.id
         return values
 
+    def dms_unread_bulletins(self):
+        "The number of bulletins this user has not read yet"
+        return 0
+
     @property
     def dms_can_login(self):
         "Whether the account may use the dealer portal"
@@ -104,3 +130,170 @@ class User(metaclass=PoolMeta):
         User = pool.get('res.user')
         User.validate_password(password, [])
         return cls.set_password_token(email, token, password)
+
+    # A dealer administrator manages the dealer's portal users and addresses.
+    # The portal calls these methods as root: each checks that self is an
+    # administrator and that the record belongs to its dealer.
+
+    def _dms_check_admin(self):
+        if not self.dms_is_admin or not self.dms_can_login:
+            raise PortalAccountError(gettext('dms_dealer.msg_portal_admin_only'))
+
+    def dms_dealer_users(self):
+        "The portal accounts of the administrator's dealer, active or not"
+        self._dms_check_admin()
+        with Transaction().set_context(active_test=False):
+            return self.search([('dealer', '=', self.dealer.id)],
+                order=[('email', 'ASC'), ('id', 'ASC')])
+
+    def dms_invite(self, email, role):
+        """Create a portal account of the dealer for email with role and
+        send it an invitation to choose its password"""
+        self._dms_check_admin()
+        email = (email or '').strip().lower()
+        if role not in dict(ROLES):
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_role_invalid'))
+        if len(email) > 254 or not EMAIL.match(email):
+            raise PortalAccountError(gettext(
+                    'dms_dealer.msg_portal_email_invalid', email=email[:254]))
+        with Transaction().set_context(active_test=False):
+            if self.search([('email', '=', email)], limit=1):
+                raise PortalAccountError(gettext(
+                        'dms_dealer.msg_portal_email_taken', email=email))
+        user = self.__class__(
+            email=email, dealer=self.dealer, dealer_role=role,
+            party=self.dealer.party)
+        user.set_reset_password_token()
+        user.save()
+        user.dms_send_invitation(self)
+        return user
+
+    def dms_send_invitation(self, inviter):
+        "E-mail the invitation with the link to choose a password"
+        msg, title = get_email(
+            'dms.web.user.email_invitation', self, self.languages)
+        from_cfg = config.get('email', 'from')
+        set_from_header(msg, from_cfg, from_cfg)
+        msg['To'] = self.email
+        msg['Subject'] = title
+        send_message_transactional(msg)
+
+    def dms_manage_user(self, user, action, role=None):
+        """Change the role of a user of the dealer, deactivate or reactivate
+        it (action: 'role', 'deactivate', 'activate')"""
+        pool = Pool()
+        Session = pool.get('web.user.session')
+        self._dms_check_admin()
+        if user.dealer != self.dealer:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_user_other_dealer'))
+        if user == self:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_user_self'))
+        if action == 'role':
+            if role not in dict(ROLES):
+                raise PortalAccountError(
+                    gettext('dms_dealer.msg_portal_role_invalid'))
+            user.dealer_role = role
+        elif action in {'deactivate', 'activate'}:
+            user.active = action == 'activate'
+            if not user.active:
+                # Signed out at once
+                Session.delete(Session.search([('user', '=', user.id)]))
+        else:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_role_invalid'))
+        user.save()
+
+    def dms_delivery_addresses(self):
+        """The active addresses of the dealer where orders can be delivered,
+        the delivery ones first (as the intake accepts)"""
+        addresses = list(self.dealer.party.addresses)
+        return sorted(addresses, key=lambda a: not a.delivery)
+
+    def dms_save_address(self, address, values):
+        """Create (address None) or change a delivery address of the dealer
+        from the form values: party_name, street, postal_code, city,
+        country (id), subdivision (id)"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
+        Types = pool.get('party.address.subdivision_type')
+        self._dms_check_admin()
+        party = self.dealer.party
+        if address is not None and address.party != party:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_other_dealer'))
+        texts = {}
+        for name, size in ADDRESS_SIZES.items():
+            text = (values.get(name) or '').strip()
+            if len(text) > size:
+                raise PortalAccountError(gettext(
+                        'dms_dealer.msg_portal_address_too_long',
+                        field=Address.fields_get([name])[name]['string'],
+                        size=size))
+            texts[name] = text
+        if not texts['street']:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_street_required'))
+        if not texts['city']:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_city_required'))
+        countries = Country.search(
+            [('id', '=', _id(values.get('country')))], limit=1)
+        if not countries:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_country_invalid'))
+        country, = countries
+        subdivision = None
+        if values.get('subdivision'):
+            domain = [
+                ('id', '=', _id(values.get('subdivision'))),
+                ('country', '=', country.id),
+                ]
+            types = Types.get_types(country)
+            if types:
+                domain.append(('type', 'in', types))
+            subdivisions = Subdivision.search(domain, limit=1)
+            if not subdivisions:
+                raise PortalAccountError(gettext(
+                        'dms_dealer.msg_portal_address_subdivision_invalid'))
+            subdivision, = subdivisions
+        if address is None:
+            address = Address(party=party, delivery=True)
+        address.party_name = texts['party_name'] or None
+        address.street = texts['street']
+        address.postal_code = texts['postal_code'] or None
+        address.city = texts['city']
+        address.country = country
+        address.subdivision = subdivision
+        address.save()
+        return address
+
+    def dms_archive_address(self, address):
+        "Remove a delivery address from the dealer's addresses"
+        self._dms_check_admin()
+        if address.party != self.dealer.party:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_other_dealer'))
+        if self.dms_delivery_addresses() == [address]:
+            raise PortalAccountError(
+                gettext('dms_dealer.msg_portal_address_last'))
+        address.active = False
+        address.save()
+
+
+class EmailInvitation(EmailResetPassword):
+    "The invitation of a new portal user, with its link to set a password"
+    __name__ = 'dms.web.user.email_invitation'
+
+
+def _id(value):
+    "A record id from a form value, -1 when it is not one"
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return value if 0 < value < 2 ** 31 else -1

@@ -1,17 +1,28 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 "Dealer portal: catalogue, cart, quick order, checkout, orders"
+import datetime as dt
 import os
 import re
+import unicodedata
+
+from werkzeug.wrappers import Response
+
+from trytond.tools import escape_wildcard
 
 from dms_dealer.routes import sale_states
 from dms_dealer.portal import (
-    N_, NotFound, register_flash, register_nav, register_templates, route)
+    N_, NotFound, register_flash, register_home_section, register_nav,
+    register_templates, route)
+
+from .upload import MAX_UPLOAD_SIZE, UploadError, read_rows
+from .xlsx import order_xlsx, orders_xlsx
 
 PAGE_SIZE = 24
 
 register_templates(os.path.join(os.path.dirname(__file__), 'www'))
-register_nav('catalogue', N_("Catalogue"), sequence=10)
+register_nav('catalogue', N_("Catalogue"), sequence=10,
+    model='dms.order.intake')
 register_flash('cart_added', N_("The product is in your cart."))
 register_flash('order_submitted', N_(
         "Your order is submitted: the factory will confirm it."))
@@ -63,7 +74,38 @@ def catalogue(request, portal):
 MAX_QUICK_ROWS = 200
 QUICK_SEPARATORS = re.compile(r'[\s,;]+')
 
-register_nav('cart', N_("Cart"), sequence=20)
+register_nav('cart', N_("Cart"), sequence=20, model='dms.order.intake')
+register_nav('orders', N_("Orders"), sequence=30,
+    model='dms.order.intake')
+
+
+def _home_values(portal):
+    "Open orders, recent orders to reorder and the cart for the home page"
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    Line = pool.get('sale.line')
+    dealer = portal.dealer
+    open_domain = [
+        ('dealer', '=', dealer.id),
+        ('state', 'in', ORDER_FILTERS['open']),
+        ]
+    cart = Sale.dms_cart(portal.user) if portal.user.dms_can_order else None
+    return {
+        'open_count': Sale.search_count(open_domain),
+        'open_orders': Sale.search(open_domain, order=ORDERS_ORDER, limit=5),
+        'recent': Sale.search([
+                ('dealer', '=', dealer.id),
+                ('state', '!=', 'draft'),
+                ], order=ORDERS_ORDER, limit=5),
+        'cart_lines': Line.search_count([
+                ('sale', '=', cart.id), ('type', '=', 'line'),
+                ]) if cart else 0,
+        'states': sale_states(portal._),
+        }
+
+
+register_home_section('home_orders.html', _home_values, sequence=10,
+    model='dms.order.intake')
 
 
 def _buyer(portal):
@@ -80,11 +122,11 @@ def _cart_page(portal, status=200, **values):
     user = portal.user
     cart = Sale.dms_cart(user) if user.dms_can_order else None
     lines = [l for l in cart.lines if l.type == 'line'] if cart else []
-    addresses = [
-        a for a in portal.dealer.party.addresses if a.delivery]
+    addresses = user.dms_delivery_addresses()
     values.setdefault('errors', {})
     values.setdefault('general_errors', [])
     values.setdefault('report', None)
+    values.setdefault('reordered', None)
     values.setdefault('form', {})
     return portal.render('cart.html', status=status, cart=cart, lines=lines,
         addresses=addresses, today=Date.today(), **values)
@@ -113,8 +155,6 @@ def cart_add(request, portal):
 
 @route('/cart/quick', methods=('POST',))
 def cart_quick(request, portal):
-    pool = portal.pool
-    Sale = pool.get('sale.sale')
     user = _buyer(portal)
     rows = []
     for text in request.form.get('lines', '').splitlines():
@@ -127,8 +167,48 @@ def cart_quick(request, portal):
                     "Enter between 1 and %(max)s lines of a product code "
                     "and a quantity.", max=MAX_QUICK_ROWS)],
             form={'lines': request.form.get('lines', '')[:10000]})
-    report = Sale.dms_quick_order(user, rows)
-    return _cart_page(portal, report=report)
+    return _cart_page(portal, report=_order_rows(portal, user, [
+                (n, code, quantity, None)
+                for n, (code, quantity) in enumerate(rows, 1)]))
+
+
+@route('/cart/upload', methods=('POST',),
+    max_size=MAX_UPLOAD_SIZE + 64 * 1024)
+def cart_upload(request, portal):
+    _ = portal._
+    user = _buyer(portal)
+    upload = request.files.get('file')
+    if not upload or not upload.filename:
+        return _cart_page(portal, status=400, general_errors=[
+                _("Choose a CSV or XLSX file to upload.")])
+    data = upload.stream.read(MAX_UPLOAD_SIZE + 1)
+    try:
+        rows = read_rows(upload.filename, data)
+    except UploadError as error:
+        return _cart_page(portal, status=400,
+            general_errors=[_(error.message, **error.variables)])
+    return _cart_page(portal, report=_order_rows(portal, user, rows))
+
+
+def _order_rows(portal, user, rows):
+    """Add [(row number, code, quantity text, refusal)] to the cart; return
+    the report of each row: (row number, code, quantity, [messages])"""
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    valid = [(code, quantity) for _, code, quantity, error in rows
+        if not error]
+    checked = iter(Sale.dms_quick_order(user, valid) if valid else [])
+    report = []
+    for number, code, quantity, error in rows:
+        if error:
+            report.append((number, code, quantity, [portal._(error)]))
+        else:
+            _, _, checked_quantity, errors = next(checked)
+            if checked_quantity is not None:
+                quantity = checked_quantity
+            report.append(
+                (number, code, quantity, [e.message for e in errors]))
+    return report
 
 
 @route('/cart/line', methods=('POST',))
@@ -188,8 +268,96 @@ def cart_checkout(request, portal):
     return portal.redirect('orders/%s' % result['sale'])
 
 
-@route('/orders/<int:sale_id>')
-def order(request, portal, sale_id):
+ORDER_FILTERS = {
+    'open': ['quotation', 'confirmed', 'processing'],
+    'done': ['done'],
+    'cancelled': ['cancelled'],
+    }
+ORDERS_PAGE_SIZE = 25
+MAX_EXPORT = 5000
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat((value or '')[:10])
+    except ValueError:
+        return None
+
+
+def _orders_domain(portal, args):
+    "The dealer's orders matching the filters of the list and the filters"
+    filters = {
+        'state': args.get('state', '') if args.get('state') in ORDER_FILTERS
+        else '',
+        'q': args.get('q', '').strip()[:100],
+        'from': _date(args.get('from')),
+        'to': _date(args.get('to')),
+        }
+    domain = [
+        ('dealer', '=', portal.dealer.id),
+        ('state', '!=', 'draft'),
+        ]
+    if filters['state']:
+        domain.append(('state', 'in', ORDER_FILTERS[filters['state']]))
+    if filters['q']:
+        pattern = '%' + escape_wildcard(filters['q']) + '%'
+        domain.append(['OR',
+                ('number', 'ilike', pattern),
+                ('external_reference', 'ilike', pattern),
+                ('reference', 'ilike', pattern),
+                ])
+    if filters['from']:
+        domain.append(('sale_date', '>=', filters['from']))
+    if filters['to']:
+        domain.append(('sale_date', '<=', filters['to']))
+    return domain, filters
+
+
+ORDERS_ORDER = [('sale_date', 'DESC NULLS FIRST'), ('id', 'DESC')]
+
+
+@route('/orders')
+def orders(request, portal):
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    domain, filters = _orders_domain(portal, request.args)
+    page = _int(request.args.get('page'), 1, minimum=1)
+    total = Sale.search_count(domain)
+    pages = max((total + ORDERS_PAGE_SIZE - 1) // ORDERS_PAGE_SIZE, 1)
+    page = min(page, pages)
+    sales = Sale.search(domain, offset=(page - 1) * ORDERS_PAGE_SIZE,
+        limit=ORDERS_PAGE_SIZE, order=ORDERS_ORDER)
+    query = {k: (v.isoformat() if isinstance(v, dt.date) else v)
+        for k, v in filters.items() if v}
+    return portal.render('orders.html', sales=sales, filters=filters,
+        query=query, page=page, pages=pages, total=total,
+        states=sale_states(portal._))
+
+
+def _download(content, filename, mimetype):
+    filename = unicodedata.normalize('NFKD', filename)
+    filename = re.sub(r'[^A-Za-z0-9._-]+', '-', filename).strip('-') \
+        or 'download'
+    return Response(content, mimetype=mimetype, headers={
+            'Content-Disposition': 'attachment; filename="%s"' % filename,
+            })
+
+
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+
+@route('/orders/export.xlsx')
+def orders_export(request, portal):
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    domain, _ = _orders_domain(portal, request.args)
+    sales = Sale.search(domain, limit=MAX_EXPORT, order=ORDERS_ORDER)
+    return _download(orders_xlsx(sales, portal._, sale_states(portal._)),
+        'orders-%s.xlsx' % portal.dealer.code, XLSX)
+
+
+def _order(portal, sale_id):
+    "The order of the dealer or a 404"
     pool = portal.pool
     Sale = pool.get('sale.sale')
     sales = Sale.search([
@@ -199,6 +367,42 @@ def order(request, portal, sale_id):
             ], limit=1)
     if not sales:
         raise NotFound()
-    sale, = sales
+    return sales[0]
+
+
+@route('/orders/<int:sale_id>')
+def order(request, portal, sale_id):
+    sale = _order(portal, sale_id)
     return portal.render(
         'order.html', sale=sale, states=sale_states(portal._))
+
+
+@route('/orders/<int:sale_id>/order.pdf')
+def order_pdf(request, portal, sale_id):
+    pool = portal.pool
+    Report = pool.get('dms.sale.dealer_order', type='report')
+    sale = _order(portal, sale_id)
+    _, content, _, _ = Report.execute([sale.id], {})
+    return _download(content, '%s.pdf' % (sale.number or sale.id),
+        'application/pdf')
+
+
+@route('/orders/<int:sale_id>/order.xlsx')
+def order_xlsx_download(request, portal, sale_id):
+    sale = _order(portal, sale_id)
+    return _download(order_xlsx(sale, portal._, sale_states(portal._)),
+        '%s.xlsx' % (sale.number or sale.id), XLSX)
+
+
+@route('/orders/<int:sale_id>/reorder', methods=('POST',))
+def order_reorder(request, portal, sale_id):
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    user = _buyer(portal)
+    sale = _order(portal, sale_id)
+    rows = Sale.dms_reorder_rows(sale)
+    if not rows:
+        return _cart_page(portal, status=400, general_errors=[portal._(
+                    "This order has no products to order again.")])
+    return _cart_page(portal, report=_order_rows(portal, user, rows),
+        reordered=sale)

@@ -117,6 +117,16 @@ class Sale(metaclass=PoolMeta):
         return report
 
     @classmethod
+    def dms_reorder_rows(cls, sale):
+        """The products and quantities of the order as rows for the cart:
+        [(position, code, quantity text, None)]"""
+        return [
+            (n, line.product.code or '', '{:g}'.format(line.quantity), None)
+            for n, line in enumerate((l for l in sale.lines
+                    if l.type == 'line' and l.product
+                    and (l.quantity or 0) > 0), 1)]
+
+    @classmethod
     def dms_cart_set_quantity(cls, web_user, line, quantity):
         "Set the quantity of a line of the user's cart; return the errors"
         pool = Pool()

@@ -208,15 +208,14 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                         'csrf_token': self.csrf(client), 'next': next_})
                 self.assertEqual(response.location, self.url())
 
-    def test_home_scoped_to_dealer(self):
-        "The home page shows only the dealer's own orders, escaped"
+    def test_home(self):
+        "The home page shows the user's dealer and its unread bulletins"
         client = self.client()
         self.login(client)
         html = client.get(self.url()).get_data(as_text=True)
-        self.assertIn('REF-A-&lt;b&gt;1&lt;/b&gt;', html)
-        self.assertNotIn('<b>1</b>', html)
-        self.assertNotIn('REF-B-1', html)
-        self.assertIn('id="open-orders">1<', html)
+        self.assertIn('Welcome, Dealer A', html)
+        self.assertIn('id="unread-bulletins">0<', html)
+        self.assertNotIn('Dealer B', html)
 
     def test_language(self):
         "The portal speaks English and Simplified Chinese"

@@ -8,6 +8,12 @@ document.addEventListener('DOMContentLoaded', function () {
             toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
         });
     }
+    // Reload the form when a select says so (the provinces of a country)
+    document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
+        select.addEventListener('change', function () {
+            select.form.submit();
+        });
+    });
     // Ask before forms that say so (data-confirm)
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {
         form.addEventListener('submit', function (event) {

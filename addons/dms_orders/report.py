@@ -1,0 +1,25 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from trytond.modules.company import CompanyReport
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+
+class DealerOrderReport(CompanyReport):
+    "The dealer order as a PDF, for the dealer and the factory"
+    __name__ = 'dms.sale.dealer_order'
+
+    @classmethod
+    def execute(cls, ids, data):
+        with Transaction().set_context(address_with_party=True):
+            return super().execute(ids, data)
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Lang = pool.get('ir.lang')
+        context = super().get_context(records, header, data)
+        context['lang'] = Lang.get()
+        context['today'] = Date.today()
+        return context
