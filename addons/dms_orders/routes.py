@@ -370,11 +370,28 @@ def _order(portal, sale_id):
     return sales[0]
 
 
+def shipment_states(_):
+    "The dealer's words for the states of shipments and returns"
+    return {
+        'request': _("Requested"),
+        'draft': _("Planned"),
+        'waiting': _("Waiting for stock"),
+        'assigned': _("Stock reserved"),
+        'picked': _("Picked"),
+        'packed': _("Packed"),
+        'shipped': _("Shipped"),
+        'done': _("Delivered"),
+        'received': _("Returned"),
+        'cancelled': _("Cancelled"),
+        }
+
+
 @route('/orders/<int:sale_id>')
 def order(request, portal, sale_id):
     sale = _order(portal, sale_id)
-    return portal.render(
-        'order.html', sale=sale, states=sale_states(portal._))
+    return portal.render('order.html', sale=sale,
+        states=sale_states(portal._),
+        shipment_states=shipment_states(portal._))
 
 
 @route('/orders/<int:sale_id>/order.pdf')

@@ -162,7 +162,9 @@ def read_rows(filename, data):
                     raise UploadError(COLUMNS_ERROR)
                 code_column, quantity_column = code, quantity
                 continue
-            if len([c for c in row if c]) < 2:
+            if len([c for c in row if c]) < 2 or not (
+                    _is_number(row[1]) or _is_formula(row[1])):
+                # No quantity in the second column: a header we do not know
                 raise UploadError(COLUMNS_ERROR)
         if len(result) >= MAX_ROWS:
             raise UploadError(N_("The file has more than %(max)s lines: "

@@ -5,6 +5,7 @@
 Cells are written as values, never as formulas: a text beginning with "="
 typed by someone in a reference or a note stays text (formula injection)."""
 import io
+import re
 
 import xlsxwriter
 
@@ -39,9 +40,10 @@ def _text(sheet, row, column, value, format=None):
 def order_xlsx(sale, _, states):
     "The order with its lines as an XLSX file (bytes)"
     output, workbook, formats = _workbook()
-    sheet = workbook.add_worksheet(_("Order")[:31])
+    sheet = workbook.add_worksheet(
+        re.sub(r'[\[\]:*?/\\]', '-', sale.number or str(sale.id))[:31])
     info = [
-        (N_("Order"), sale.number),
+        (N_("Order number"), sale.number),
         (N_("Dealer"), sale.dealer.rec_name if sale.dealer else ''),
         (N_("Your reference"), sale.external_reference or sale.reference),
         (N_("State"), states.get(sale.state, sale.state)),

@@ -1,9 +1,17 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 "The portal catalogue, cart and checkout over real HTTP requests"
+import csv
+import io
 import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
 from decimal import Decimal
 from http import HTTPStatus
+
+import openpyxl
 
 from dms_dealer.tests.tools import PortalTranslationTestMixin
 from trytond.pool import Pool
@@ -57,7 +65,10 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                     ('other@a.example.com', cls.dealer_a, 'buyer'),
                     ('viewer@a.example.com', cls.dealer_a, 'viewer'),
                     ('buyer@b.example.com', cls.dealer_b, 'buyer'),
-                    ('second@b.example.com', cls.dealer_b, 'buyer')]])
+                    ('second@b.example.com', cls.dealer_b, 'buyer'),
+                    ('upload@a.example.com', cls.dealer_a, 'buyer'),
+                    ('orders@a.example.com', cls.dealer_a, 'buyer'),
+                    ('reorder@b.example.com', cls.dealer_b, 'buyer')]])
 
     def url(self, path=''):
         return '/%s/portal/%s' % (self.db_name, path)
@@ -301,6 +312,317 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
             data={'reference': 'CSRF-1'})
         self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
         self.assertEqual(self.sales(external_reference='CSRF-1'), [])
+
+    def upload(self, client, name, content, csrf=True):
+        data = {'file': (io.BytesIO(content), name)}
+        if csrf:
+            data['csrf_token'] = self.csrf(client)
+        return client.post(self.url('cart/upload'), data=data,
+            content_type='multipart/form-data')
+
+    def report(self, html):
+        "The rows of the upload or reorder report: (row, code, result)"
+        section = html.split('id="quick-report"')[1].split('</table>')[0]
+        return [(int(n), code, result.strip()) for n, code, result in
+            re.findall(r'<td data-label="Row">(\d+)</td>\s*'
+                r'<td data-label="Code">([^<]*)</td>\s*'
+                r'<td data-label="Quantity">[^<]*</td>\s*'
+                r'<td data-label="Result">(?:<span class="\w+">)?([^<]*)',
+                section)]
+
+    def test_upload_csv(self):
+        "A CSV file fills the cart with a report line by line"
+        client = self.client_for('upload@a.example.com')
+        content = (
+            'SKU;Qty\n'
+            'FR-1;4\n'
+            'NOPE;1\n'
+            '=HYPERLINK("http://evil.example.com");1\n'
+            'FR-1;-4\n'
+            '\n'
+            'GOLD-ONLY;abc\n'
+            'GOLD-ONLY;+1+cmd|calc\n').encode('utf-8-sig')
+        response = self.upload(client, 'order.csv', content)
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        html = response.get_data(as_text=True)
+        rows = self.report(html)
+        self.assertEqual([(n, code) for n, code, _ in rows], [
+                (2, 'FR-1'), (3, 'NOPE'),
+                (4, '=HYPERLINK(&#34;http://evil.example.com&#34;)'),
+                (5, 'FR-1'), (7, 'GOLD-ONLY'), (8, 'GOLD-ONLY')])
+        results = [r for _, _, r in rows]
+        self.assertEqual(results[0], 'Added')
+        self.assertIn('Unknown product code', results[1])
+        self.assertIn('Formulas are not accepted', results[2])
+        self.assertIn('greater than zero', results[3])
+        self.assertIn('greater than zero', results[4])
+        self.assertIn('Formulas are not accepted', results[5])
+        self.assertIn('1 lines added, 5 refused', html)
+        self.assertEqual(self.cart_codes(client), ['FR-1'])
+        cart, = self.sales(**{'web_user.email': 'upload@a.example.com'},
+            state='draft')
+        self.assertEqual(cart[4], [('FR-1', 4)])
+
+        # Excel in Chinese writes GB18030 with Chinese headers, commas
+        content = '数量,编码\n2,GOLD-ONLY\n'.encode('gb18030')
+        html = self.upload(client, '订单.csv', content).get_data(
+            as_text=True)
+        self.assertEqual(self.report(html), [(2, 'GOLD-ONLY', 'Added')])
+        cart, = self.sales(**{'web_user.email': 'upload@a.example.com'},
+            state='draft')
+        self.assertEqual(cart[4], [('FR-1', 4), ('GOLD-ONLY', 2)])
+        self.post(client, 'cart/line', line=str(
+                self.cart_line_ids(cart[0])[1]), action='remove')
+
+    def test_upload_xlsx(self):
+        "An XLSX file fills the cart; formula cells are refused"
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(['Product code', 'Description', 'Quantity'])
+        sheet.append(['FR-1', 'Fridge', 2])
+        sheet.append(['FR-1', 'Fridge', 3])
+        sheet.append(['FR-1', 'Fridge', '=1+1'])
+        sheet.append([None, None, None])
+        sheet.append(['GOLD-ONLY', None, '1'])
+        content = io.BytesIO()
+        workbook.save(content)
+        client = self.client_for('upload@a.example.com')
+        cart_before = self.sales(
+            **{'web_user.email': 'upload@a.example.com'}, state='draft')
+        html = self.upload(client, 'order.xlsx', content.getvalue()
+            ).get_data(as_text=True)
+        rows = self.report(html)
+        self.assertEqual([(n, r) for n, _, r in rows][0], (2, 'Added'))
+        self.assertIn('multiples of 2', rows[1][2])
+        self.assertIn('Formulas are not accepted', rows[2][2])
+        self.assertEqual(rows[3], (6, 'GOLD-ONLY', 'Added'))
+        cart, = self.sales(**{'web_user.email': 'upload@a.example.com'},
+            state='draft')
+        quantities = dict(cart[4])
+        before = dict(cart_before[0][4]) if cart_before else {}
+        self.assertEqual(quantities['FR-1'], before.get('FR-1', 0) + 2)
+        self.assertEqual(
+            quantities['GOLD-ONLY'], before.get('GOLD-ONLY', 0) + 1)
+
+    def test_upload_refused(self):
+        "Wrong files are refused as a whole and change nothing"
+        client = self.client_for('upload@a.example.com')
+        before = self.sales(**{'web_user.email': 'upload@a.example.com'})
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, 'w', zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr('xl/worksheets/sheet1.xml',
+                b'\0' * (30 * 1024 * 1024))
+        many = 'code,quantity\n' + 'FR-1,2\n' * 201
+        for name, content, message in [
+                ('order.csv', b'', 'The file is empty'),
+                ('order.csv', bytes(range(256)) * 10,
+                    'neither a CSV nor an XLSX'),
+                ('order.xlsx', b'PK\x03\x04 not a zip at all',
+                    'neither a CSV nor an XLSX'),
+                ('order.xlsx', bomb.getvalue(), 'larger than 2 MB'),
+                ('order.xls', b'\xd0\xcf\x11\xe0', 'Save the file as CSV'),
+                ('order.csv', b'name,colour\nFR-1,red\n', 'needs a column'),
+                ('order.csv', b'FR-1\nAC-1\n', 'needs a column'),
+                ('order.csv', b'code,quantity\n\n', 'no lines to order'),
+                ('order.csv', many.encode(), 'more than 200 lines')]:
+            with self.subTest(message=message):
+                response = self.upload(client, name, content)
+                self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+                self.assertIn(message, response.get_data(as_text=True))
+        response = client.post(self.url('cart/upload'), data={
+                'csrf_token': self.csrf(client)},
+            content_type='multipart/form-data')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('Choose a CSV or XLSX file',
+            response.get_data(as_text=True))
+
+        # 10 MB: refused before it is read
+        response = self.upload(
+            client, 'big.csv', b'FR-1,2\n' * (10 * 1024 * 1024 // 7))
+        self.assertEqual(
+            response.status_code, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        self.assertIn('too large', response.get_data(as_text=True))
+        # Without the CSRF token
+        response = self.upload(client, 'order.csv', b'FR-1,2\n', csrf=False)
+        self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+        self.assertEqual(
+            self.sales(**{'web_user.email': 'upload@a.example.com'}), before)
+        # A viewer cannot
+        viewer = self.client_for('viewer@a.example.com')
+        self.assertEqual(self.upload(viewer, 'order.csv', b'FR-1,2\n'
+                ).status_code, HTTPStatus.NOT_FOUND)
+
+    def place_order(self, client, reference, lines="FR-1 2"):
+        self.post(client, 'cart/quick', lines=lines)
+        response = self.post(client, 'cart/checkout', reference=reference)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER,
+            response.get_data(as_text=True))
+        return int(response.location.rsplit('/', 1)[1])
+
+    def test_orders_list(self):
+        "The dealer lists its orders with filters and exports them"
+        client = self.client_for('orders@a.example.com')
+        first = self.place_order(client, 'LIST-1')
+        self.place_order(client, '=HYPERLINK("http://evil.example.com")',
+            lines="FR-1 4")
+        client_b = self.client_for('reorder@b.example.com')
+        self.place_order(client_b, 'LIST-B')
+
+        html = client.get(self.url('orders')).get_data(as_text=True)
+        self.assertIn('LIST-1', html)
+        self.assertIn('=HYPERLINK(&#34;', html)
+        self.assertNotIn('LIST-B', html)
+        html = client.get(self.url('orders?q=list-')).get_data(as_text=True)
+        self.assertIn('LIST-1', html)
+        self.assertNotIn('HYPERLINK', html)
+        self.assertIn('1 order', html)
+        html = client.get(self.url('orders?state=done')).get_data(
+            as_text=True)
+        self.assertNotIn('LIST-1', html)
+        html = client.get(self.url('orders?state=open&q=LIST-1'
+                '&from=2000-01-01&to=2999-12-31')).get_data(as_text=True)
+        self.assertIn('LIST-1', html)
+        html = client.get(self.url('orders?to=2000-01-01')).get_data(
+            as_text=True)
+        self.assertIn('No orders match', html)
+        for query in ['state=x', 'from=garbage', 'to=2024-13-45',
+                'page=-1', 'page=zz', 'q=' + '%' * 500, 'q=%27%3B--']:
+            with self.subTest(query=query):
+                self.assertEqual(client.get(self.url('orders?' + query)
+                        ).status_code, HTTPStatus.OK)
+
+        response = client.get(self.url('orders/export.xlsx'))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertIn('attachment', response.headers['Content-Disposition'])
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(response.get_data())).active
+        references = [r[2].value for r in sheet.iter_rows(min_row=2)]
+        self.assertIn('LIST-1', references)
+        self.assertNotIn('LIST-B', references)
+        # A formula typed as a reference stays text
+        cell, = [r[2] for r in sheet.iter_rows(min_row=2)
+            if str(r[2].value).startswith('=')]
+        self.assertEqual(cell.data_type, 's')
+
+        response = client_b.get(self.url('orders/export.xlsx?q=LIST'))
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(response.get_data())).active
+        self.assertEqual([r[2].value for r in sheet.iter_rows(min_row=2)],
+            ['LIST-B'])
+        html = client.get(self.url('orders/%s' % first)).get_data(
+            as_text=True)
+        self.assertIn('order.pdf', html)
+        self.assertIn('No shipment yet', html)
+
+        # The factory confirms: the dealer sees the order and its shipment
+        extras = {}
+        while True:
+            with Transaction().start(self.db_name, 0, context={
+                        'company': self.company.id}, **extras
+                    ) as transaction:
+                Sale = Pool().get('sale.sale')
+                sale = Sale(first)
+                try:
+                    Sale.confirm([sale])
+                    Sale.process([sale])
+                except TransactionError as exception:
+                    transaction.rollback()
+                    exception.fix(extras)
+                    continue
+                shipment, = sale.shipments
+                number = shipment.number
+                transaction.commit()
+            break
+        html = client.get(self.url('orders/%s' % first)).get_data(
+            as_text=True)
+        self.assertIn(number, html)
+        self.assertIn('id="order-state">In progress<', html)
+        self.assertRegex(html, r'<td data-label="State">'
+            r'(Waiting for stock|Stock reserved)</td>')
+
+    def test_order_downloads(self):
+        "The order as PDF and XLSX, for its dealer only"
+        client = self.client_for('orders@a.example.com')
+        sale_id = self.place_order(client, 'DOC-1', lines="FR-1 6")
+        with Transaction().start(self.db_name, 0):
+            number = Pool().get('sale.sale')(sale_id).number
+
+        response = client.get(self.url('orders/%s/order.xlsx' % sale_id))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.headers['Content-Disposition'],
+            'attachment; filename="%s.xlsx"' % number)
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(response.get_data())).active
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        self.assertIn(['Your reference', 'DOC-1'], [v[:2] for v in values])
+        line, = [v for v in values if v[0] == 'FR-1']
+        # Gold price: 80% of 500
+        self.assertEqual(line[1:6],
+            ['Fridge <script>alert(1)</script>', 6, 'u', 400, 2400])
+
+        response = client.get(self.url('orders/%s/order.pdf' % sale_id))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'application/pdf')
+        content = response.get_data()
+        self.assertTrue(content.startswith(b'%PDF'))
+        pdftotext = shutil.which('pdftotext')
+        self.assertTrue(pdftotext, "poppler-utils is installed by make")
+        with tempfile.NamedTemporaryFile(suffix='.pdf') as pdf:
+            pdf.write(content)
+            pdf.flush()
+            text = subprocess.run([pdftotext, '-layout', pdf.name, '-'],
+                capture_output=True, text=True, check=True).stdout
+        self.assertIn('Dealer Order %s' % number, text)
+        self.assertIn('DOC-1', text)
+        self.assertIn('Fridge', text)
+        self.assertRegex(text, r'2,400\.00')
+
+        # Another dealer, or a cart, is a 404 for every download
+        client_b = self.client_for('reorder@b.example.com')
+        for path in ['orders/%s/order.pdf', 'orders/%s/order.xlsx',
+                'orders/%s']:
+            with self.subTest(path=path):
+                self.assertEqual(client_b.get(self.url(path % sale_id)
+                        ).status_code, HTTPStatus.NOT_FOUND)
+        self.post(client, 'cart/quick', lines="FR-1 2")
+        cart, = self.sales(**{'web_user.email': 'orders@a.example.com'},
+            state='draft')
+        for path in ['orders/%s/order.pdf', 'orders/%s/order.xlsx']:
+            self.assertEqual(client.get(self.url(path % cart[0])
+                    ).status_code, HTTPStatus.NOT_FOUND)
+        self.post(client, 'cart/line', line=str(
+                self.cart_line_ids(cart[0])[0]), action='remove')
+
+    def test_reorder(self):
+        "Order again puts the lines of a past order in the cart"
+        client = self.client_for('reorder@b.example.com')
+        sale_id = self.place_order(client, 'AGAIN-1', lines="FR-1 2\nAC-1 1")
+        home = client.get(self.url()).get_data(as_text=True)
+        self.assertIn('AGAIN-1', home)
+        self.assertIn('orders/%s/reorder' % sale_id, home)
+
+        # Another dealer cannot, a viewer cannot
+        other = self.client_for('buyer@a.example.com')
+        self.assertEqual(self.post(other, 'orders/%s/reorder' % sale_id
+                ).status_code, HTTPStatus.NOT_FOUND)
+        self.assertNotIn('AGAIN-1', other.get(self.url()).get_data(
+                as_text=True))
+        viewer = self.client_for('viewer@a.example.com')
+        self.assertEqual(self.post(viewer, 'orders/%s/reorder' % sale_id
+                ).status_code, HTTPStatus.NOT_FOUND)
+
+        response = self.post(client, 'orders/%s/reorder' % sale_id)
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        html = response.get_data(as_text=True)
+        self.assertIn('Order again:', html)
+        self.assertEqual([(c, r) for _, c, r in self.report(html)],
+            [('FR-1', 'Added'), ('AC-1', 'Added')])
+        cart, = self.sales(**{'web_user.email': 'reorder@b.example.com'},
+            state='draft')
+        self.assertEqual(sorted(cart[4]), [('AC-1', 1), ('FR-1', 2)])
+        home = client.get(self.url()).get_data(as_text=True)
+        self.assertIn('id="cart-count">2 lines<', home)
+        self.assertRegex(home, r'id="open-orders">\d+<')
 
 
 del RouteTestCase

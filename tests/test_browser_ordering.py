@@ -1,0 +1,300 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Ordering in the dealer portal, in a real browser: a buyer of D0001 fills
+its cart by quick order and by uploading CSV and XLSX files (with the report
+of each line), checks out with a line the factory cannot promise (refused
+on its line, nothing saved), fixes it and submits; then opens the order,
+finds it in the list with the filters, downloads it as PDF and XLSX and
+orders it again.  Every result is checked against the database over
+XML-RPC.
+
+Screenshots of the cart with the upload report, the refused checkout, the
+order and the orders list go to docs/screenshots/ (see tests/browser.py).
+"""
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+import openpyxl
+
+from tests import browser
+from tests.fixtures import DEMO_LOGINS
+
+# Rows of a table as {header: text}
+TABLE_ROWS = """(selector) => {
+    const table = document.querySelector(selector);
+    if (!table) return [];
+    const heads = [...table.tHead.rows[0].cells].map(c => c.innerText.trim());
+    return [...table.tBodies[0].rows].map(row => Object.fromEntries(
+        [...row.cells].map((c, i) => [heads[i] || i, c.innerText.trim()])));
+}"""
+
+
+@browser.requires_chromium
+class OrderingBrowserTestCase(browser.BrowserTestCase):
+    "Dealer portal: quick order, upload, checkout, order, list, downloads"
+    # The browser asks for the icon of the site, which the portal has not;
+    # a refused checkout answers 400 (its page is checked)
+    optional_urls = re.compile(r'/favicon\.ico$|/cart/checkout$')
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
+        try:
+            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin'])
+            dealer, = cls.admin.model.dms.dealer.search_read(
+                [('code', '=', 'D0001')], 0, 1, None, ['id'], {})
+            cls.dealer = dealer['id']
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def setUp(self):
+        self.page = self.new_page()
+        self.errors_before = len(self.console_errors)
+
+    def tearDown(self):
+        self.page.context.close()
+
+    def url(self, path=''):
+        return self.portal + path
+
+    def sign_in(self, login='d0001.buyer'):
+        page = self.page
+        email, password = DEMO_LOGINS[login]
+        page.goto(self.url('login'))
+        page.fill('#email', email)
+        page.fill('#password', password)
+        page.locator('form button.primary').click()
+        page.wait_for_url(self.url())
+
+    def rows(self, selector):
+        return self.page.evaluate(TABLE_ROWS, selector)
+
+    def sales(self, domain):
+        return self.admin.model.sale.sale.search_read(
+            [('dealer', '=', self.dealer)] + domain, 0, None,
+            [('id', 'ASC')], ['number', 'state', 'external_reference',
+                'reference', 'lines', 'comment'], {})
+
+    def cart_lines(self):
+        "The lines of the buyer's cart in the database: {code: quantity}"
+        carts = self.sales([('state', '=', 'draft'),
+                ('web_user.email', '=', DEMO_LOGINS['d0001.buyer'][0])])
+        if not carts:
+            return {}
+        lines = self.admin.model.sale.line.read(
+            carts[-1]['lines'], ['product', 'quantity', 'type'], {})
+        products = {p['id']: p['code'] for p in
+            self.admin.model.product.product.read(
+                [l['product'] for l in lines if l['product']], ['code'], {})}
+        return {products[l['product']]: l['quantity'] for l in lines
+            if l['type'] == 'line'}
+
+    def empty_cart(self):
+        page = self.page
+        page.goto(self.url('cart'))
+        while page.locator('#cart-lines button[value=remove]').count():
+            with page.expect_navigation():
+                page.locator('#cart-lines button[value=remove]').first.click()
+
+    def catalogue_row(self, code):
+        page = self.page
+        page.goto(self.url('catalogue?q=' + code))
+        row, = [r for r in self.rows('table#catalogue') if r['Code'] == code]
+        return row
+
+    def assertNoNewErrors(self):
+        self.assertEqual(self.console_errors[self.errors_before:], [],
+            "errors in the browser")
+
+    def test_quick_order_upload_and_checkout(self):
+        "Quick order, CSV and XLSX uploads, refused then accepted checkout"
+        page = self.page
+        with self.step("sign in and empty the cart"):
+            self.sign_in()
+            self.empty_cart()
+            self.assertEqual(self.cart_lines(), {})
+
+        with self.step("find what the factory can promise"):
+            row = self.catalogue_row('AC-1001')
+            available = int(re.search(
+                    r'(\d+) available', row['Availability']).group(1))
+            self.assertGreater(available, 0)
+
+        with self.step("quick order: one good line, one unknown code"):
+            page.goto(self.url('cart'))
+            page.fill('#lines', "AC-1001 %s\nNOPE-1 3" % (available + 1))
+            page.get_by_role('button', name="Add to cart").click()
+            report = page.locator('#quick-report')
+            report.wait_for(state='visible')
+            rows = self.rows('#quick-report table')
+            self.assertEqual([(r['Code'], r['Result']) for r in rows], [
+                    ('AC-1001', "Added"),
+                    ('NOPE-1', 'Unknown product code "NOPE-1".')])
+            self.assertIn("1 lines added, 1 refused", report.inner_text())
+            self.assertEqual(self.cart_lines(), {'AC-1001': available + 1})
+
+        with self.step("upload a CSV file"):
+            with tempfile.TemporaryDirectory() as directory:
+                path = os.path.join(directory, 'order.csv')
+                with open(path, 'w', encoding='utf-8') as fp:
+                    fp.write('code,quantity\nWM-3002,2\n'
+                        'WM-3002,0\n=cmd|calc,1\n')
+                page.set_input_files('#file', path)
+                page.get_by_role('button', name="Upload").click()
+                page.locator('#quick-report').wait_for(state='visible')
+            rows = self.rows('#quick-report table')
+            self.assertEqual([(r['Row'], r['Code']) for r in rows],
+                [('2', 'WM-3002'), ('3', 'WM-3002'), ('4', '=cmd|calc')])
+            self.assertEqual(rows[0]['Result'], "Added")
+            self.assertIn("greater than zero", rows[1]['Result'])
+            self.assertIn("Formulas are not accepted", rows[2]['Result'])
+            self.save_screenshot('portal-upload.png', full_page=True)
+
+        with self.step("upload an XLSX file"):
+            workbook = openpyxl.Workbook()
+            workbook.active.append(['SKU', 'Qty'])
+            workbook.active.append(['SP-6009', 3])
+            with tempfile.TemporaryDirectory() as directory:
+                path = os.path.join(directory, 'order.xlsx')
+                workbook.save(path)
+                page.set_input_files('#file', path)
+                page.get_by_role('button', name="Upload").click()
+                page.locator('#quick-report').wait_for(state='visible')
+            rows = self.rows('#quick-report table')
+            self.assertEqual([(r['Code'], r['Result']) for r in rows],
+                [('SP-6009', "Added")])
+            self.assertEqual(self.cart_lines(), {
+                    'AC-1001': available + 1, 'WM-3002': 2, 'SP-6009': 3})
+
+        reference = 'BROWSER-%s' % dt.datetime.now().strftime('%H%M%S%f')
+        with self.step("check out: refused on the line that is short"):
+            page.fill('#reference', reference)
+            page.fill('#note', "Deliver to the <back> gate")
+            page.locator('#checkout button.primary').click()
+            page.wait_for_load_state()
+            errors = page.locator('#cart-lines .line-error')
+            errors.first.wait_for(state='visible')
+            self.assertEqual(errors.count(), 1)
+            line = page.locator('#cart-lines tbody tr').filter(
+                has=page.locator('.line-error'))
+            self.assertIn('AC-1001', line.inner_text())
+            self.assertIn("Only %s of" % available, errors.first.inner_text())
+            # Nothing saved, the form is kept
+            self.assertEqual(self.sales(
+                    [('external_reference', '=', reference)]), [])
+            self.assertEqual(page.input_value('#reference'), reference)
+            self.save_screenshot('portal-checkout-refused.png',
+                full_page=True)
+
+        with self.step("fix the quantity and submit"):
+            line.locator('input[name=quantity]').fill(str(available))
+            line.get_by_role('button', name="Update").click()
+            page.wait_for_load_state()
+            self.assertEqual(self.cart_lines()['AC-1001'], available)
+            page.fill('#reference', reference)
+            page.fill('#note', "Deliver to the <back> gate")
+            page.locator('#checkout button.primary').click()
+            page.wait_for_url(re.compile(r'.*/orders/\d+$'))
+            flash = page.locator('.flash')
+            self.assertIn("Your order is submitted", flash.inner_text())
+
+        with self.step("check the order page against the database"):
+            sale, = self.sales([('external_reference', '=', reference)])
+            self.assertEqual(sale['state'], 'quotation')
+            self.assertEqual(sale['comment'], "Deliver to the <back> gate")
+            self.assertEqual(page.locator('h1').inner_text().strip(),
+                "Order %s" % sale['number'])
+            self.assertEqual(
+                page.locator('#order-state').inner_text().strip(), "Received")
+            lines = {r['Code']: r['Quantity']
+                for r in self.rows('#order-lines')}
+            self.assertEqual(lines, {
+                    'AC-1001': str(available), 'WM-3002': '2',
+                    'SP-6009': '3'})
+            self.assertIn("Deliver to the <back> gate",
+                page.locator('main').inner_text())
+            self.assertEqual(self.cart_lines(), {})
+            self.save_screenshot('portal-order.png', full_page=True)
+        self.assertNoNewErrors()
+
+    def test_orders_downloads_and_reorder(self):
+        "Find an order with the filters, download it, order it again"
+        page = self.page
+        with self.step("sign in and list the orders"):
+            self.sign_in()
+            self.empty_cart()
+            page.goto(self.url('orders'))
+            shown = [r['Number'] for r in self.rows('table#orders')]
+            expected = [s['number'] for s in self.sales(
+                    [('state', '!=', 'draft')])]
+            self.assertTrue(shown)
+            self.assertLessEqual(set(shown), set(expected))
+            self.save_screenshot('portal-orders.png')
+
+        sale = [s for s in self.sales([('state', '!=', 'draft')])
+            if s['reference']][-1]
+        reference = sale['external_reference'] or sale['reference']
+        with self.step("filter by reference"):
+            page.fill('#q', reference)
+            page.get_by_role('button', name="Filter").click()
+            page.wait_for_url(re.compile(r'.*/orders\?.*q='))
+            rows = self.rows('table#orders')
+            self.assertEqual([r['Number'] for r in rows], [sale['number']])
+            page.select_option('#state', 'cancelled')
+            page.get_by_role('button', name="Filter").click()
+            page.wait_for_url(re.compile(r'.*state=cancelled.*'))
+            self.assertNotIn(sale['number'], [
+                    r['Number'] for r in self.rows('table#orders')])
+
+        with self.step("download the order as PDF and XLSX"):
+            page.goto(self.url('orders/%s' % sale['id']))
+            with page.expect_download() as info:
+                page.locator('#download-pdf').click()
+            with tempfile.TemporaryDirectory() as directory:
+                path = os.path.join(directory, 'order.pdf')
+                info.value.save_as(path)
+                self.assertEqual(info.value.suggested_filename,
+                    '%s.pdf' % sale['number'])
+                text = subprocess.run(
+                    [shutil.which('pdftotext'), path, '-'],
+                    capture_output=True, text=True, check=True).stdout
+            self.assertIn("Dealer Order %s" % sale['number'], text)
+            self.assertIn(reference, text)
+            with page.expect_download() as info:
+                page.locator('#download-xlsx').click()
+            with open(info.value.path(), 'rb') as fp:
+                sheet = openpyxl.load_workbook(io.BytesIO(fp.read())).active
+            cells = {r[0].value: r[1].value for r in sheet.iter_rows()
+                if r[0].value}
+            self.assertEqual(cells['Order number'], sale['number'])
+            self.assertEqual(cells['Your reference'], reference)
+
+        with self.step("order it again"):
+            page.locator('#reorder').click()
+            page.locator('#quick-report').wait_for(state='visible')
+            self.assertIn("Order again: %s" % sale['number'],
+                page.locator('#quick-report h2').inner_text())
+            lines = self.admin.model.sale.line.read(
+                sale['lines'], ['product', 'quantity', 'type'], {})
+            products = {p['id']: p['code'] for p in
+                self.admin.model.product.product.read(
+                    [l['product'] for l in lines if l['product']],
+                    ['code'], {})}
+            ordered = {}
+            for l in lines:
+                if l['type'] == 'line' and l['product']:
+                    code = products[l['product']]
+                    ordered[code] = ordered.get(code, 0) + l['quantity']
+            refused = {r['Code'] for r in self.rows('#quick-report table')
+                if r['Result'] != "Added"}
+            self.assertEqual(self.cart_lines(),
+                {c: q for c, q in ordered.items() if c not in refused})
+            self.empty_cart()
+        self.assertNoNewErrors()
