@@ -72,6 +72,13 @@ test-pg: env sao browser
 
 ci: test test-pg
 
+# Benchmarks: ratios against baselines measured in the same run, written to
+# bench/results.md (see bench/README.md), e.g. make bench BENCH_ARGS=submit
+.PHONY: bench
+BENCH_ARGS ?=
+bench: env sao
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 constraints: env
 	( echo '# Pinned versions of every Python dependency (Tryton 8.0 series).'; \
 	  echo '# Regenerate with: make constraints'; \

@@ -3,7 +3,8 @@
 """Every portal route against another dealer's data, on a real server with
 the demo database: the administrator of dealer D0001 (the portal user with
 the most rights) aims each route at records of dealer D0005 (an order, a
-cart line, a portal user, an address) and gets a 404 or a refusal, and
+cart line, a portal user, an address) or at a product no dealer may order,
+and gets a 404 or a refusal, and
 D0005's data stays the same.  The pages that list data show nothing of
 D0005.  Without a session every page but the public ones leads to the login.
 
@@ -26,6 +27,7 @@ ROUTES = {
     '/reset-password': (['GET', 'POST'], None, True),
     '/reset-password/confirm': (['GET', 'POST'], None, True),
     '/catalogue': (['GET'], None, False),
+    '/catalogue/<int:product_id>': (['GET'], 'product', False),
     '/cart': (['GET'], None, False),
     '/cart/add': (['POST'], None, False),
     '/cart/quick': (['POST'], None, False),
@@ -90,6 +92,13 @@ class PortalIsolationTestCase(unittest.TestCase):
             cls.playwright = sync_playwright().start()
             cls.base = '%s/%s/portal' % (cls.server.url, cls.server.database)
             cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            # A product that no dealer may order
+            template, = cls.admin.product.template.search_read(
+                [('products.code', '=', 'AC-1001')], 0, 1, None, ['id'], {})
+            copy, = cls.admin.product.template.copy([template['id']], {
+                    'dms_orderable': False, 'code': 'NOT-FOR-DEALERS'}, {})
+            cls.hidden_product, = cls.admin.product.product.search(
+                [('template', '=', copy)], 0, 1, None, {})
             # D0005 has a cart: its admin orders by the portal
             other = cls.client('d0005.admin')
             response = cls.post(other, '/cart/quick', lines='AC-1001 1')
@@ -145,6 +154,7 @@ class PortalIsolationTestCase(unittest.TestCase):
             [('party', '=', dealer['party'])], 0, None, None,
             ['street'], {})
         return {
+            'product': cls.hidden_product,
             'dealer': dealer['id'],
             'sale': order['id'],
             'line': cart['lines'][0],

@@ -13,12 +13,14 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Model
 from trytond.pool import Pool
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 
 from .exceptions import IntakeError
 
@@ -39,6 +41,25 @@ class OrderError:
         if self.line is not None:
             result['line'] = self.line
         return result
+
+
+class _LocksError(TransactionError):
+    "Locks of several models to take when the transaction starts again"
+
+    def __init__(self, errors):
+        super().__init__()
+        self.errors = errors
+
+    def fix(self, extras):
+        super().fix(extras)
+        for error in self.errors:
+            error.fix(extras)
+
+
+def _number(value):
+    "A quantity for a message: 2 and 2.5, not 2.0"
+    text = format(Decimal(repr(float(value))).normalize(), 'f')
+    return text
 
 
 def _error(error_code, line=None, **variables):
@@ -108,13 +129,12 @@ class OrderIntake(Model):
         dealers maps the codes allowed to their dealer.  Return the result
         dicts of submit."""
         pool = Pool()
-        Dealer = pool.get('dms.dealer')
         Sale = pool.get('sale.sale')
 
         # Serialize the orders of a dealer so the same reference sent
         # concurrently creates only one order
         if dealers:
-            Dealer.lock(sorted(dealers.values(), key=int))
+            cls._lock(dealers.values(), orders)
             cls._write_lock(dealers.values())
         # The reference is kept without surrounding spaces
         orders = [{**o, 'external_reference': o['external_reference'].strip()}
@@ -168,6 +188,41 @@ class OrderIntake(Model):
                 if first['status'] == 'accepted' else first['status'])
         return results
 
+    @classmethod
+    def _lock(cls, dealers, orders):
+        """Lock the dealers and, when the stock is checked, the products of
+        the orders
+
+        Tryton takes the locks when a transaction starts: a lock asked for
+        later starts the transaction again.  Asking for all of them at once
+        starts it again once instead of once per model; validate asks again
+        for the products it checks, locked by then."""
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        Dealer = pool.get('dms.dealer')
+        Product = pool.get('product.product')
+        locks = [(Dealer, sorted(dealers, key=int))]
+        if Configuration(1).backorder_policy == 'refuse':
+            codes = sorted({
+                    line.get('product_code') for order in orders
+                    for line in cls._lines(order)
+                    if isinstance(line.get('product_code'), str)})
+            products = [p
+                for sub_codes in grouped_slice(
+                    codes, backend.MAX_QUERY_PARAMS)
+                for p in Product.search(
+                    [('code', 'in', list(sub_codes))], order=[])]
+            if products:
+                locks.append((Product, sorted(products, key=int)))
+        errors = []
+        for Model, records in locks:
+            try:
+                Model.lock(records)
+            except TransactionError as error:
+                errors.append(error)
+        if errors:
+            raise _LocksError(errors)
+
     @staticmethod
     def _write_lock(dealers):
         """Take the database write lock before reading anything on backends
@@ -196,7 +251,8 @@ class OrderIntake(Model):
                 references[dealer.id].add(reference)
         existing = {}
         for dealer_id, refs in references.items():
-            for sub_refs in grouped_slice(list(refs)):
+            for sub_refs in grouped_slice(
+                    list(refs), backend.MAX_QUERY_PARAMS):
                 for sale in Sale.search([
                             ('dealer', '=', dealer_id),
                             ('external_reference', 'in', list(sub_refs)),
@@ -221,8 +277,10 @@ class OrderIntake(Model):
             for line in cls._lines(order)
             if isinstance(line.get('product_code'), str)}
         products = {}
-        for sub_codes in grouped_slice(list(codes)):
-            for product in Product.search([('code', 'in', list(sub_codes))]):
+        # One search for all: the products then read their fields together
+        for sub_codes in grouped_slice(list(codes), backend.MAX_QUERY_PARAMS):
+            for product in Product.search(
+                    [('code', 'in', list(sub_codes))], order=[]):
                 products[product.code] = product
         Location = pool.get('stock.location')
         warehouse = Sale.default_warehouse()
@@ -236,6 +294,9 @@ class OrderIntake(Model):
         exposure = (cls._credit_exposure(dealers.values())
             if config.check_credit_limit else {})
 
+        # The lines of a dealer for the same product and quantity get the
+        # same unit, taxes and price: they are computed for the first one
+        priced = {}
         validated = []
         for order in orders:
             errors = []
@@ -282,15 +343,20 @@ class OrderIntake(Model):
                     if warehouse and available.get(product.id, 0) < need:
                         short = _error('stock_short', position,
                             product=product.rec_name,
-                            available=max(
+                            available=_number(max(
                                 available.get(product.id, 0)
-                                - reserved[product.id], 0))
+                                - reserved[product.id], 0)))
                         if config.backorder_policy == 'refuse':
                             line_errors.append(short)
                     reserved[product.id] = need
                 errors.extend(line_errors)
                 if not line_errors:
-                    sale_lines.append(cls._new_line(sale, product, quantity))
+                    key = (dealer.id, product.id, quantity)
+                    if key in priced:
+                        sale_lines.append(cls._copy_line(sale, priced[key]))
+                    else:
+                        sale_lines.append(priced.setdefault(
+                                key, cls._new_line(sale, product, quantity)))
 
             if not errors:
                 sale.lines = sale_lines
@@ -352,7 +418,7 @@ class OrderIntake(Model):
             errors.append(_error('quantity_invalid', position))
         elif quantity > config.max_line_quantity:
             errors.append(_error('quantity_too_large', position,
-                    max=config.max_line_quantity))
+                    max=_number(config.max_line_quantity)))
         elif product and not errors:
             template = product.template
             unit = product.sale_uom
@@ -363,13 +429,14 @@ class OrderIntake(Model):
                     quantity < template.dms_min_quantity):
                 errors.append(_error('quantity_minimum', position,
                         product=product.rec_name,
-                        minimum=template.dms_min_quantity))
+                        minimum=_number(template.dms_min_quantity)))
             elif template.dms_quantity_multiple:
                 ratio = quantity / template.dms_quantity_multiple
                 if abs(ratio - round(ratio)) > 1e-9:
                     errors.append(_error('quantity_multiple', position,
                             product=product.rec_name,
-                            multiple=template.dms_quantity_multiple))
+                            multiple=_number(
+                                template.dms_quantity_multiple)))
         return errors, quantity, product
 
     @classmethod
@@ -385,15 +452,26 @@ class OrderIntake(Model):
 
     @classmethod
     def _new_line(cls, sale, product, quantity):
-        "A sale line priced by the dealer's price list, as the client does"
+        """A sale line priced by the dealer's price list, as the client does
+
+        The quantity is set before on_change_product, which prices it for
+        that quantity: on_change_quantity would compute the same price."""
         pool = Pool()
         Line = pool.get('sale.line')
         line = Line(sale=sale, type='line', product=product,
             quantity=quantity, unit=product.sale_uom)
         line.on_change_product()
-        line.quantity = quantity
-        line.on_change_quantity()
         return line
+
+    @classmethod
+    def _copy_line(cls, sale, line):
+        """A line of sale with the values of line, a line of another sale
+        of the same dealer built by _new_line"""
+        pool = Pool()
+        Line = pool.get('sale.line')
+        return Line(sale=sale, **{
+                name: value for name, value in line._values._items()
+                if name != 'sale'})
 
     @staticmethod
     def _parse_date(value):
@@ -445,13 +523,59 @@ class OrderIntake(Model):
         by_party = {d.party.id: d for d in dealers}
         for dealer in dealers:
             exposure[dealer] = dealer.party.credit_amount or Decimal(0)
-        for sale in Sale.search([
-                    ('party', 'in', list(by_party)),
-                    ['OR',
-                        ('state', 'in', ['quotation', 'confirmed']),
-                        [('state', '=', 'processing'),
-                            ('invoice_state', 'in', ['none', 'pending'])],
-                        ],
-                    ]):
-            exposure[by_party[sale.party.id]] += sale.total_amount
+        sales = Sale.search([
+                ('party', 'in', list(by_party)),
+                ['OR',
+                    ('state', 'in', ['quotation', 'confirmed']),
+                    [('state', '=', 'processing'),
+                        ('invoice_state', 'in', ['none', 'pending'])],
+                    ],
+                ])
+        for sale, amount in zip(sales, cls._total_amounts(sales)):
+            exposure[by_party[sale.party.id]] += amount
         return exposure
+
+    @classmethod
+    def _total_amounts(cls, sales):
+        """The total amount of each sale, as Sale.total_amount gives it
+
+        Sale.get_amount takes the amounts stored on confirmed and later
+        sales and computes the others (quotations) from their lines and
+        taxes, sale by sale: a dealer with many open orders made each new
+        order slower.  The lines of all those sales are read here at once
+        instead, and the total of a sale without taxes is the sum of its
+        line amounts (SaleLine.on_change_with_amount); the sales with
+        taxes still go through Sale.total_amount."""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        amounts, to_compute = {}, []
+        for sale in sales:
+            if (sale.state in Sale._states_cached
+                    and sale.untaxed_amount_cache is not None
+                    and sale.tax_amount_cache is not None
+                    and sale.total_amount_cache is not None):
+                amounts[sale.id] = sale.total_amount_cache
+            else:
+                to_compute.append(sale)
+        lines = defaultdict(list)
+        for sub_sales in grouped_slice(to_compute, backend.MAX_QUERY_PARAMS):
+            for line in Line.search_read([
+                        ('sale', 'in', [s.id for s in sub_sales]),
+                        ('type', '=', 'line'),
+                        ], fields_names=['sale', 'quantity', 'unit_price',
+                        'taxes']):
+                lines[line['sale']].append(line)
+        with_taxes = []
+        for sale in to_compute:
+            if any(l['taxes'] for l in lines[sale.id]):
+                with_taxes.append(sale.id)
+                continue
+            untaxed = sum((sale.currency.round(
+                        Decimal(str(l['quantity'] or 0))
+                        * (l['unit_price'] or Decimal(0)))
+                    for l in lines[sale.id]), Decimal(0))
+            amounts[sale.id] = untaxed + Decimal(0)
+        for sale in Sale.browse(with_taxes):
+            amounts[sale.id] = sale.total_amount
+        return [amounts[s.id] for s in sales]

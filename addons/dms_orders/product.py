@@ -3,6 +3,8 @@
 import datetime as dt
 from collections import defaultdict
 
+from sql.aggregate import Sum
+
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import escape_wildcard
@@ -70,6 +72,7 @@ class Product(metaclass=PoolMeta):
         stock moves yet."""
         pool = Pool()
         SaleLine = pool.get('sale.line')
+        Uom = pool.get('product.uom')
         product_ids = list(map(int, products))
         with Transaction().set_context(
                 stock_date_end=dt.date.max, forecast=True):
@@ -79,14 +82,29 @@ class Product(metaclass=PoolMeta):
         available = defaultdict(float)
         for (_, product_id), quantity in quantities.items():
             available[product_id] += quantity
-        for line in SaleLine.search([
-                    ('product', 'in', product_ids),
-                    ('sale.state', 'in', ['quotation', 'confirmed']),
-                    ('sale.warehouse', '=', warehouse.id),
-                    ('type', '=', 'line'),
-                    ('moves', '=', None),
-                    ]):
-            available[line.product.id] -= line.quantity
+        # One sum per product and unit: a busy factory has many open orders
+        line = SaleLine.__table__()
+        open_lines = SaleLine.search([
+                ('product', 'in', product_ids),
+                ('sale.state', 'in', ['quotation', 'confirmed']),
+                ('sale.warehouse', '=', warehouse.id),
+                ('type', '=', 'line'),
+                ('moves', '=', None),
+                ], order=[], query=True)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*line.select(
+                line.product, line.unit, Sum(line.quantity),
+                where=line.id.in_(open_lines),
+                group_by=[line.product, line.unit]))
+        sums = cursor.fetchall()
+        if sums:
+            records = {p.id: p for p in cls.browse(product_ids)}
+            units = {u.id: u for u in Uom.browse(
+                    list({u for _, u, _ in sums}))}
+            for product_id, unit_id, quantity in sums:
+                available[product_id] -= Uom.compute_qty(
+                    units[unit_id], quantity or 0,
+                    records[product_id].default_uom, round=False)
         return {p: available[p] for p in product_ids}
 
     @classmethod

@@ -71,6 +71,29 @@ def catalogue(request, portal):
         currency=dealer.company.currency)
 
 
+@route('/catalogue/<int:product_id>')
+def product(request, portal, product_id):
+    pool = portal.pool
+    Product = pool.get('product.product')
+    Sale = pool.get('sale.sale')
+    Location = pool.get('stock.location')
+    dealer = portal.dealer
+    products = Product.search(
+        [('id', '=', product_id)]
+        + Product.dms_catalogue_domain(dealer), limit=1)
+    if not products:
+        raise NotFound()
+    product, = products
+    warehouse = Sale.default_warehouse()
+    available = (Product.dms_available_quantities(
+            products, Location(warehouse))
+        if warehouse else {})
+    return portal.render('product.html', product=product,
+        price=Product.dms_sale_prices(products, dealer)[product.id],
+        available=available.get(product.id, 0),
+        currency=dealer.company.currency)
+
+
 MAX_QUICK_ROWS = 200
 QUICK_SEPARATORS = re.compile(r'[\s,;]+')
 

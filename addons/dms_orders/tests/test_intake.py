@@ -284,7 +284,7 @@ class IntakeTestMixin:
             [r['status'] for r in results],
             ['accepted', 'rejected', 'accepted'])
         self.assertEqual(results[1]['errors'][0]['code'], 'stock_short')
-        self.assertIn('Only 4', results[1]['errors'][0]['message'])
+        self.assertIn('Only 4 of', results[1]['errors'][0]['message'])
         # Received orders keep their stock: nothing left for a new order
         result, = self.submit([self.order('PO-4', lines=[
                         {'product_code': 'AC-1', 'quantity': 1}])])

@@ -85,7 +85,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
     def rows(self, html):
         return re.findall(
             r'<td data-label="Code">([^<]*)</td>\s*'
-            r'<td data-label="Product">([^<]*)</td>\s*'
+            r'<td data-label="Product"><a href="[^"]*">([^<]*)</a></td>\s*'
             r'<td data-label="Your price" class="num">([^<]*)</td>', html)
 
     def test_login_required(self):
@@ -132,6 +132,28 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         html = client.get(self.url('catalogue?q=fridge')).get_data(
             as_text=True)
         self.assertEqual([r[0] for r in self.rows(html)], ['FR-1'])
+
+    def test_product_page(self):
+        "The product page shows the dealer's price, for its products only"
+        client_a = self.client_for('buyer@a.example.com')
+        gold = self.products['GOLD-ONLY']
+        response = client_a.get(self.url('catalogue/%s' % gold.id))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        html = response.get_data(as_text=True)
+        self.assertIn('id="product-code">GOLD-ONLY<', html)
+        # Gold: 80% of 100
+        self.assertRegex(html, r'id="product-price">\S+ 80\.00<')
+        html = client_a.get(self.url('catalogue/%s'
+                % self.products['FR-1'].id)).get_data(as_text=True)
+        self.assertIn('Order by multiples of', html)
+        self.assertIn('Fridge &lt;script&gt;', html)
+        client_b = self.client_for('buyer@b.example.com')
+        for product_id in [gold.id, self.products['OFF'].id, 999999,
+                2 ** 40]:
+            with self.subTest(product=product_id):
+                self.assertEqual(client_b.get(self.url(
+                            'catalogue/%s' % product_id)).status_code,
+                    HTTPStatus.NOT_FOUND)
 
     def test_escaped(self):
         "Product names are escaped"
@@ -189,7 +211,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         report = html.split('id="quick-report"')[1].split('</table>')[0]
         self.assertEqual(report.count('Added'), 1)
         self.assertIn('Unknown product code', report)
-        self.assertIn('multiples of 2', report)
+        self.assertIn('multiples of 2.', report)
         self.assertIn('greater than zero', report)
         self.assertIn('cannot be ordered', report)
         self.assertEqual(self.cart_codes(client), ['AC-1', 'FR-1'])
@@ -201,7 +223,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         response = self.post(client, 'cart/line', line=str(line_id),
             quantity='3', action='update')
         self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
-        self.assertIn('multiples of 2', response.get_data(as_text=True))
+        self.assertIn('multiples of 2.', response.get_data(as_text=True))
         self.post(client, 'cart/line', line=str(line_id), quantity='6',
             action='update')
         cart, = self.sales(**{'web_user.email': 'other@a.example.com'}, state='draft')
@@ -393,7 +415,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
             ).get_data(as_text=True)
         rows = self.report(html)
         self.assertEqual([(n, r) for n, _, r in rows][0], (2, 'Added'))
-        self.assertIn('multiples of 2', rows[1][2])
+        self.assertIn('multiples of 2.', rows[1][2])
         self.assertIn('Formulas are not accepted', rows[2][2])
         self.assertEqual(rows[3], (6, 'GOLD-ONLY', 'Added'))
         cart, = self.sales(**{'web_user.email': 'upload@a.example.com'},
