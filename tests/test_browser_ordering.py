@@ -137,7 +137,7 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
             self.assertEqual([(r['Code'], r['Result']) for r in rows], [
                     ('AC-1001', "Added"),
                     ('NOPE-1', 'Unknown product code "NOPE-1".')])
-            self.assertIn("1 lines added, 1 refused", report.inner_text())
+            self.assertIn("Lines added: 1. Lines refused: 1.", report.inner_text())
             self.assertEqual(self.cart_lines(), {'AC-1001': available + 1})
 
         with self.step("upload a CSV file"):

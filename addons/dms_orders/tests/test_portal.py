@@ -379,7 +379,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertIn('greater than zero', results[3])
         self.assertIn('greater than zero', results[4])
         self.assertIn('Formulas are not accepted', results[5])
-        self.assertIn('1 lines added, 5 refused', html)
+        self.assertIn('Lines added: 1. Lines refused: 5.', html)
         self.assertEqual(self.cart_codes(client), ['FR-1'])
         cart, = self.sales(**{'web_user.email': 'upload@a.example.com'},
             state='draft')
