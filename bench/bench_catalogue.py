@@ -26,6 +26,8 @@ from common import (
     BUYER, PASSWORD, SALES_LOGIN, BenchServer, PortalClient, Results,
     median, ms, parser, prepare, setup_backend, spread, timed, title)
 
+from trytond.tools import escape_wildcard
+
 ROUNDS = 15
 WARMUP = 2
 GOAL = 1.5
@@ -34,11 +36,6 @@ SEARCH = 'Product 01'
 FIELDS = ['code', 'name', 'list_price_used', 'forecast_quantity',
     'lead_time', 'template.dms_min_quantity',
     'template.dms_quantity_multiple']
-
-
-def escape_wildcard(text):
-    "As trytond.tools.escape_wildcard"
-    return text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
 
 
 def catalogue_domain(tier, text=None):
