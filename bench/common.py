@@ -189,16 +189,10 @@ class BenchServer(DemoServer):
             headers=[('Authorization', 'Session ' + token)]).model
 
 
-class PortalClient:
-    """A dealer's browser for the portal: one kept-alive HTTP connection,
-    the session and CSRF cookies, no redirect followed"""
-
-    def __init__(self, server):
-        self.server = server
-        self.base = '/%s/portal/' % server.database
-        self.connection = http.client.HTTPConnection(
-            '127.0.0.1', server.port, timeout=120)
-        self.cookies = {}
+class PortalSession:
+    """A dealer's browser in the portal: its cookies, the CSRF token of its
+    forms and signing in; subclasses send the requests (_send)"""
+    base = None
 
     def request(self, method, path, data=None):
         headers = {}
@@ -209,18 +203,19 @@ class PortalClient:
         if data is not None:
             body = urlencode(data)
             headers['Content-Type'] = 'application/x-www-form-urlencoded'
-        self.connection.request(
-            method, self.base + path, body=body, headers=headers)
-        response = self.connection.getresponse()
-        content = response.read()
-        for header in response.headers.get_all('Set-Cookie') or []:
-            cookie = SimpleCookie(header)
-            for name, morsel in cookie.items():
+        status, response_headers, set_cookies, content = self._send(
+            method, self.base + path, body, headers)
+        for header in set_cookies:
+            for name, morsel in SimpleCookie(header).items():
                 if morsel['max-age'] == '0' or not morsel.value:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-        return response.status, response.headers, content
+        return status, response_headers, content
+
+    def _send(self, method, url, body, headers):
+        "Return status, headers, Set-Cookie values and content"
+        raise NotImplementedError
 
     def get(self, path):
         return self.request('GET', path)
@@ -231,10 +226,28 @@ class PortalClient:
 
     def login(self, email, password):
         self.get('login')
-        status, headers, _ = self.post(
+        status, _, _ = self.post(
             'login', {'email': email, 'password': password})
         if status != 303 or 'dms_portal_session' not in self.cookies:
             raise RuntimeError("portal login failed for %s" % email)
+
+
+class PortalClient(PortalSession):
+    "A dealer's browser in the portal of a BenchServer, over HTTP"
+
+    def __init__(self, server):
+        self.server = server
+        self.base = '/%s/portal/' % server.database
+        self.connection = http.client.HTTPConnection(
+            '127.0.0.1', server.port, timeout=120)
+        self.cookies = {}
+
+    def _send(self, method, url, body, headers):
+        self.connection.request(method, url, body=body, headers=headers)
+        response = self.connection.getresponse()
+        content = response.read()
+        return (response.status, response.headers,
+            response.headers.get_all('Set-Cookie') or [], content)
 
     def close(self):
         self.connection.close()

@@ -16,10 +16,8 @@ import tempfile
 import xmlrpc.client
 from collections import Counter
 from contextlib import contextmanager
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
-from common import ROOT, backend, demo_file
+from common import ROOT, PortalSession, backend, demo_file
 
 SQL_LOGGERS = [
     'trytond.backend.sqlite.database',
@@ -147,7 +145,7 @@ class _Proxy:
         return result
 
 
-class _Portal:
+class _Portal(PortalSession):
     "A dealer's browser in the portal, through the WSGI application"
 
     def __init__(self, tryton):
@@ -155,35 +153,9 @@ class _Portal:
         self.base = '/%s/portal/' % tryton.database
         self.cookies = {}
 
-    def request(self, method, path, data=None):
-        headers = {}
-        if self.cookies:
-            headers['Cookie'] = '; '.join(
-                '%s=%s' % item for item in self.cookies.items())
-        kwargs = {}
-        if data is not None:
-            kwargs['data'] = urlencode(data)
-            headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    def _send(self, method, url, body, headers):
+        kwargs = {'data': body} if body is not None else {}
         response = self.tryton.client.open(
-            self.base + path, method=method, headers=headers, **kwargs)
-        for header in response.headers.getlist('Set-Cookie'):
-            for name, morsel in SimpleCookie(header).items():
-                if morsel['max-age'] == '0' or not morsel.value:
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response.status_code, response.headers, response.get_data()
-
-    def get(self, path):
-        return self.request('GET', path)
-
-    def post(self, path, data):
-        data = dict(data, csrf_token=self.cookies.get('dms_portal_csrf', ''))
-        return self.request('POST', path, data)
-
-    def login(self, email, password):
-        self.get('login')
-        status, _, _ = self.post(
-            'login', {'email': email, 'password': password})
-        if status != 303 or 'dms_portal_session' not in self.cookies:
-            raise RuntimeError("portal login failed for %s" % email)
+            url, method=method, headers=headers, **kwargs)
+        return (response.status_code, response.headers,
+            response.headers.getlist('Set-Cookie'), response.get_data())
