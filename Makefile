@@ -41,12 +41,21 @@ $(SAO)/.installed:
 		--no-fund --silent
 	touch $@
 
-# Debian's Chromium for the browser tests (never a downloaded browser)
+# System packages from Debian: Chromium for the browser tests (never a
+# downloaded browser), poppler-utils (pdftotext, pdftoppm) to read the PDFs in
+# the tests, Pango for WeasyPrint's PDF rendering and a CJK font so that
+# Chinese text in PDFs has glyphs
+SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-cjk libpango-1.0-0 \
+	libpangoft2-1.0-0
 browser:
-	@command -v chromium >/dev/null || { \
-		echo "Installing Debian's chromium for the browser tests"; \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+			| grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q $$missing; \
+	fi
 
 # The stamp is written once the generator has finished: an interrupted run is
 # completed by the next one (the generator is idempotent)

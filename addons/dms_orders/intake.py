@@ -13,9 +13,12 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+from sql.aggregate import Max, Sum
+
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Model
+from trytond.model import Model, fields
 from trytond.pool import Pool
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice
@@ -23,6 +26,7 @@ from trytond.transaction import (
     Transaction, TransactionError, without_check_access)
 
 from .exceptions import IntakeError
+from .product import pricing
 
 MAX_BATCH = 500
 MAX_REFERENCE = 64
@@ -123,11 +127,13 @@ class OrderIntake(Model):
         return results
 
     @classmethod
-    def process(cls, orders, dealers, source):
+    def process(cls, orders, dealers, source, drafts=None):
         """Validate the orders and create the valid ones as quotations
 
-        dealers maps the codes allowed to their dealer.  Return the result
-        dicts of submit."""
+        dealers maps the codes allowed to their dealer.  drafts, when given,
+        holds for each order a draft sale of its dealer (a portal cart) that
+        becomes the order instead of a new sale.  Return the result dicts of
+        submit."""
         pool = Pool()
         Sale = pool.get('sale.sale')
 
@@ -135,15 +141,15 @@ class OrderIntake(Model):
         # concurrently creates only one order
         if dealers:
             cls._lock(dealers.values(), orders)
-            cls._write_lock(dealers.values())
         # The reference is kept without surrounding spaces
         orders = [{**o, 'external_reference': o['external_reference'].strip()}
             if isinstance(o.get('external_reference'), str) else o
             for o in orders]
+        drafts = drafts or [None] * len(orders)
         existing = cls._existing_sales(orders, dealers)
 
         results, pending, firsts, repeats = [], [], {}, []
-        for order in orders:
+        for order, draft in zip(orders, drafts):
             reference = order.get('external_reference')
             if not isinstance(reference, str):
                 reference = None
@@ -164,16 +170,18 @@ class OrderIntake(Model):
                 # Repeated in the same batch: answered like the first one
                 repeats.append((result, firsts[key]))
             else:
-                pending.append((order, result))
+                pending.append((order, draft, result))
                 if key:
                     firsts[key] = result
 
         to_create = []
-        validated = cls.validate([o for o, _ in pending], dealers)
-        for (_, result), (errors, sale) in zip(pending, validated):
+        validated = cls.validate([o for o, _, _ in pending], dealers)
+        for (_, draft, result), (errors, sale) in zip(pending, validated):
             if errors:
                 result['errors'] = [e.as_dict() for e in errors]
             else:
+                if draft:
+                    sale = cls._fill_draft(draft, sale)
                 sale.dms_source = source
                 result['status'] = 'accepted'
                 to_create.append((sale, result))
@@ -196,11 +204,18 @@ class OrderIntake(Model):
         Tryton takes the locks when a transaction starts: a lock asked for
         later starts the transaction again.  Asking for all of them at once
         starts it again once instead of once per model; validate asks again
-        for the products it checks, locked by then."""
+        for the products it checks, locked by then.
+
+        Backends without row locks (SQLite) take the database write lock
+        instead (_write_lock): Tryton's locks do nothing there and starting
+        the transaction again for them would only repeat its reads."""
         pool = Pool()
         Configuration = pool.get('dms.configuration')
         Dealer = pool.get('dms.dealer')
         Product = pool.get('product.product')
+        if not cls._row_locks():
+            cls._write_lock(dealers)
+            return
         locks = [(Dealer, sorted(dealers, key=int))]
         if Configuration(1).backorder_policy == 'refuse':
             codes = sorted({
@@ -224,6 +239,11 @@ class OrderIntake(Model):
             raise _LocksError(errors)
 
     @staticmethod
+    def _row_locks():
+        "Whether the database locks rows (PostgreSQL) or not (SQLite)"
+        return Transaction().database.has_select_for()
+
+    @staticmethod
     def _write_lock(dealers):
         """Take the database write lock before reading anything on backends
         without row locks (SQLite): there Model.lock() does nothing and a
@@ -231,8 +251,6 @@ class OrderIntake(Model):
         pool = Pool()
         Dealer = pool.get('dms.dealer')
         transaction = Transaction()
-        if transaction.database.has_select_for():
-            return
         table = Dealer.__table__()
         cursor = transaction.connection.cursor()
         cursor.execute(*table.update(
@@ -285,7 +303,8 @@ class OrderIntake(Model):
         Location = pool.get('stock.location')
         warehouse = Sale.default_warehouse()
         warehouse = Location(warehouse) if warehouse else None
-        if config.backorder_policy == 'refuse' and products:
+        if (config.backorder_policy == 'refuse' and products
+                and cls._row_locks()):
             # Concurrent orders for the same products wait for each other
             Product.lock(sorted(products.values(), key=int))
         available = (
@@ -294,6 +313,14 @@ class OrderIntake(Model):
         exposure = (cls._credit_exposure(dealers.values())
             if config.check_credit_limit else {})
 
+        with pricing():
+            return cls._validate(
+                orders, dealers, config, today, products, warehouse,
+                available, exposure)
+
+    @classmethod
+    def _validate(cls, orders, dealers, config, today, products, warehouse,
+            available, exposure):
         # The lines of a dealer for the same product and quantity get the
         # same unit, taxes and price: they are computed for the first one
         priced = {}
@@ -370,6 +397,13 @@ class OrderIntake(Model):
                     sale.comment = note
                 sale.on_change_lines()
                 total = sale.total_amount or Decimal(0)
+                # Stored like Tryton stores them at confirmation: the
+                # credit check of the next orders sums them in SQL (the
+                # lines of a quotation cannot change and going back to
+                # draft clears them)
+                sale.untaxed_amount_cache = sale.untaxed_amount
+                sale.tax_amount_cache = sale.tax_amount
+                sale.total_amount_cache = sale.total_amount
                 limit = dealer.party.credit_limit_amount
                 if (dealer in exposure and limit is not None
                         and exposure[dealer] + total > limit):
@@ -464,6 +498,41 @@ class OrderIntake(Model):
         return line
 
     @classmethod
+    def _fill_draft(cls, draft, sale):
+        """Give the draft sale the values of the validated sale built for
+        the order of its lines
+
+        The lines of the order are the lines of the draft, in their order:
+        each keeps its record and takes the values computed for it (the
+        price of today, ...); only what differs is written."""
+        pool = Pool()
+        Line = pool.get('sale.line')
+        old_lines = [l for l in draft.lines if l.type == 'line']
+        assert len(old_lines) == len(sale.lines)
+        for old_line, line in zip(old_lines, sale.lines):
+            assert old_line.product == line.product
+            cls._set_changed(old_line, line, exclude={'sale'})
+        Line.save([l for l in old_lines if l._values])
+        cls._set_changed(draft, sale, exclude={'lines'})
+        return draft
+
+    @staticmethod
+    def _set_changed(record, new, exclude):
+        "Set on record the stored values of new that differ from its own"
+        for name, value in new._values._items():
+            field = record._fields[name]
+            if name in exclude or (
+                    isinstance(field, fields.Function) and not field.setter):
+                continue
+            old = getattr(record, name)
+            if field._type in {'one2many', 'many2many'}:
+                changed = [r.id for r in old] != [r.id for r in value]
+            else:
+                changed = old != value
+            if changed:
+                setattr(record, name, value)
+
+    @classmethod
     def _copy_line(cls, sale, line):
         """A line of sale with the values of line, a line of another sale
         of the same dealer built by _new_line"""
@@ -512,9 +581,18 @@ class OrderIntake(Model):
     @classmethod
     def _credit_exposure(cls, dealers):
         """The amount each dealer owes plus its open orders, for dealers
-        with a credit limit"""
+        with a credit limit
+
+        The check costs a few queries however many open orders a dealer
+        has: the database sums the amounts stored on open orders (confirmed
+        and later, and the quotations of the intake and the portal) and
+        returns the lines of the others, whose amounts are computed as
+        Sale.total_amount does (the rare orders with taxes through it)."""
         pool = Pool()
+        Currency = pool.get('currency.currency')
         Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        LineTax = pool.get('sale.line-account.tax')
         exposure = {}
         dealers = [
             d for d in dealers if d.party.credit_limit_amount is not None]
@@ -523,59 +601,53 @@ class OrderIntake(Model):
         by_party = {d.party.id: d for d in dealers}
         for dealer in dealers:
             exposure[dealer] = dealer.party.credit_amount or Decimal(0)
-        sales = Sale.search([
+        open_sales = Sale.search([
                 ('party', 'in', list(by_party)),
                 ['OR',
                     ('state', 'in', ['quotation', 'confirmed']),
                     [('state', '=', 'processing'),
                         ('invoice_state', 'in', ['none', 'pending'])],
                     ],
-                ])
-        for sale, amount in zip(sales, cls._total_amounts(sales)):
-            exposure[by_party[sale.party.id]] += amount
+                ], order=[], query=True)
+        sale = Sale.__table__()
+        line = Line.__table__()
+        line_tax = LineTax.__table__()
+        cursor = Transaction().connection.cursor()
+
+        def decimal(value):
+            # SQLite gives sums as floats
+            if not isinstance(value, Decimal):
+                value = Decimal(str(value or 0))
+            return value
+
+        cursor.execute(*sale.select(
+                sale.party, Sum(sale.total_amount_cache),
+                where=sale.id.in_(open_sales)
+                & (sale.total_amount_cache != Null),
+                group_by=[sale.party]))
+        for party_id, amount in cursor:
+            dealer = by_party[party_id]
+            exposure[dealer] += dealer.company.currency.round(decimal(amount))
+
+        computed = sale.id.in_(open_sales) & (sale.total_amount_cache == Null)
+        cursor.execute(*line.join(sale, condition=line.sale == sale.id
+                ).join(line_tax, 'LEFT', condition=line_tax.line == line.id
+                ).select(sale.id, Max(line_tax.id),
+                where=computed, group_by=[sale.id]))
+        with_taxes = [s for s, t in cursor if t is not None]
+        cursor.execute(*line.join(sale, condition=line.sale == sale.id
+                ).select(sale.party, sale.currency, line.quantity,
+                line.unit_price,
+                where=computed & (line.type == 'line')
+                & ~sale.id.in_(with_taxes or [-1])))
+        currencies = {}
+        for party_id, currency_id, quantity, unit_price in cursor:
+            if currency_id not in currencies:
+                currencies[currency_id] = Currency(currency_id)
+            # As SaleLine.on_change_with_amount
+            exposure[by_party[party_id]] += currencies[currency_id].round(
+                Decimal(str(quantity or 0)) * decimal(unit_price))
+        for sub_sales in grouped_slice(with_taxes, backend.MAX_QUERY_PARAMS):
+            for order in Sale.browse(sub_sales):
+                exposure[by_party[order.party.id]] += order.total_amount
         return exposure
-
-    @classmethod
-    def _total_amounts(cls, sales):
-        """The total amount of each sale, as Sale.total_amount gives it
-
-        Sale.get_amount takes the amounts stored on confirmed and later
-        sales and computes the others (quotations) from their lines and
-        taxes, sale by sale: a dealer with many open orders made each new
-        order slower.  The lines of all those sales are read here at once
-        instead, and the total of a sale without taxes is the sum of its
-        line amounts (SaleLine.on_change_with_amount); the sales with
-        taxes still go through Sale.total_amount."""
-        pool = Pool()
-        Sale = pool.get('sale.sale')
-        Line = pool.get('sale.line')
-        amounts, to_compute = {}, []
-        for sale in sales:
-            if (sale.state in Sale._states_cached
-                    and sale.untaxed_amount_cache is not None
-                    and sale.tax_amount_cache is not None
-                    and sale.total_amount_cache is not None):
-                amounts[sale.id] = sale.total_amount_cache
-            else:
-                to_compute.append(sale)
-        lines = defaultdict(list)
-        for sub_sales in grouped_slice(to_compute, backend.MAX_QUERY_PARAMS):
-            for line in Line.search_read([
-                        ('sale', 'in', [s.id for s in sub_sales]),
-                        ('type', '=', 'line'),
-                        ], fields_names=['sale', 'quantity', 'unit_price',
-                        'taxes']):
-                lines[line['sale']].append(line)
-        with_taxes = []
-        for sale in to_compute:
-            if any(l['taxes'] for l in lines[sale.id]):
-                with_taxes.append(sale.id)
-                continue
-            untaxed = sum((sale.currency.round(
-                        Decimal(str(l['quantity'] or 0))
-                        * (l['unit_price'] or Decimal(0)))
-                    for l in lines[sale.id]), Decimal(0))
-            amounts[sale.id] = untaxed + Decimal(0)
-        for sale in Sale.browse(with_taxes):
-            amounts[sale.id] = sale.total_amount
-        return [amounts[s.id] for s in sales]

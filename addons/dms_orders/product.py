@@ -2,6 +2,8 @@
 # of this repository contains the full copyright notices and license terms.
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sql.aggregate import Sum
 
@@ -9,6 +11,39 @@ from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import escape_wildcard
 from trytond.transaction import Transaction
+
+
+# The price lists used while pricing many lines at once (see pricing)
+_price_lists = ContextVar('dms_price_lists', default=None)
+
+
+@contextmanager
+def pricing():
+    """Price many lines with one instance per price list
+
+    Tryton's sale_price_list makes a new PriceList instance for each line
+    it prices, and in a transaction that may write Tryton does not keep the
+    lines of a price list between instances: each priced line read the price
+    list lines twice.  Inside this block a price list computes with the
+    first instance made of it, whose lines stay in its own cache until the
+    transaction writes (Tryton then reads them again)."""
+    token = _price_lists.set({})
+    try:
+        yield
+    finally:
+        _price_lists.reset(token)
+
+
+class PriceList(metaclass=PoolMeta):
+    __name__ = 'product.price_list'
+
+    def compute(self, product, quantity, uom, pattern=None):
+        price_lists = _price_lists.get()
+        if price_lists is not None and self.id is not None and self.id >= 0:
+            price_list = price_lists.setdefault(self.id, self)
+            if price_list is not self and not self._values:
+                return price_list.compute(product, quantity, uom, pattern)
+        return super().compute(product, quantity, uom, pattern)
 
 
 class Template(metaclass=PoolMeta):
@@ -140,6 +175,6 @@ class Product(metaclass=PoolMeta):
             'price_list': (
                 party.sale_price_list.id if party.sale_price_list else None),
             }
-        with Transaction().set_context(context):
+        with Transaction().set_context(context), pricing():
             # Instances read their prices in their own context
             return cls.get_sale_price(cls.browse(products), 1)

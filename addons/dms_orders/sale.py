@@ -5,6 +5,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
 from .intake import _error
+from .product import pricing
 
 
 class Sale(metaclass=PoolMeta):
@@ -77,15 +78,16 @@ class Sale(metaclass=PoolMeta):
         cart = cls.dms_cart(web_user, create=True)
         lines = {l.product: l for l in cart.lines if l.type == 'line'}
         to_save = []
-        for product, quantity in items:
-            line = lines.get(product)
-            if line:
-                line.quantity += quantity
-                line.on_change_quantity()
-            else:
-                line = lines[product] = Intake._new_line(
-                    cart, product, quantity)
-            to_save.append(line)
+        with pricing():
+            for product, quantity in items:
+                line = lines.get(product)
+                if line:
+                    line.quantity += quantity
+                    line.on_change_quantity()
+                else:
+                    line = lines[product] = Intake._new_line(
+                        cart, product, quantity)
+                to_save.append(line)
         Line.save(to_save)
         return cart
 
@@ -147,8 +149,8 @@ class Sale(metaclass=PoolMeta):
             delivery_address=None, note=None):
         """Submit the cart of the web user as a dealer order
 
-        Return (result, cart errors by line position).  The cart is removed
-        once the order is accepted."""
+        Return the result of the order intake: the cart becomes the order
+        once it is accepted."""
         pool = Pool()
         Intake = pool.get('dms.order.intake')
         cart = cls.dms_cart(web_user)
@@ -165,17 +167,14 @@ class Sale(metaclass=PoolMeta):
                     'quantity': l.quantity,
                     } for l in lines],
             }
+        # The cart becomes the order
         result, = Intake.process(
-            [order], {dealer.code: dealer}, source='portal')
+            [order], {dealer.code: dealer}, source='portal',
+            drafts=[cart] if lines else None)
         if result['status'] == 'duplicate':
             # For a person, a reference used twice is a mistake
             result = {**result, 'status': 'rejected', 'errors': [_error(
                         'reference_used', reference=result[
                             'external_reference'],
                         number=result['number']).as_dict()]}
-        if result['status'] == 'accepted':
-            sale = cls(result['sale'])
-            sale.web_user = web_user
-            sale.save()
-            cls.delete([cart])
         return result

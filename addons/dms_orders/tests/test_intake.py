@@ -320,6 +320,83 @@ class IntakeTestMixin:
         self.assert_rejected(results[1], 'credit_limit')
 
     @with_transaction()
+    def test_credit_exposure(self):
+        """The open orders counted against the credit limit are worth what
+        Tryton computes for them, however they were made"""
+        pool = Pool()
+        Account = pool.get('account.account')
+        Intake = pool.get('dms.order.intake')
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        Tax = pool.get('account.tax')
+        Tier = pool.get('dms.dealer.tier')
+        self.setup_network()
+        Tier.write([self.gold], {'credit_limit_amount': Decimal(100000)})
+        dealer = self.dealer_a
+        account, = Account.search([
+                ('type.statement', '=', 'balance'),
+                ('type.payable', '=', False),
+                ('type.receivable', '=', False),
+                ('closed', '!=', True),
+                ], limit=1)
+        tax, = Tax.create([{
+                    'name': "VAT 13%", 'description': "VAT 13%",
+                    'type': 'percentage',
+                    'rate': Decimal('0.13'), 'company': self.company.id,
+                    'invoice_account': account.id,
+                    'credit_note_account': account.id,
+                    }])
+
+        # Quotations of the intake carry their amounts
+        results = self.submit([
+                self.order('PO-1', lines=[
+                        {'product_code': 'AC-1', 'quantity': 2},
+                        {'product_code': 'FR-1', 'quantity': 4}]),
+                self.order('PO-2', lines=[
+                        {'product_code': 'FR-1', 'quantity': 2}]),
+                ])
+        intake_sales = Sale.browse([r['sale'] for r in results])
+        for sale in intake_sales:
+            self.assertEqual(sale.total_amount_cache, sale.total_amount)
+            self.assertGreater(sale.total_amount, 0)
+
+        def back_office(quantity, unit_price, taxes=()):
+            sale = Intake._new_sale(dealer, None)
+            sale.warehouse = Sale.default_warehouse()
+            sale.lines = [Line(type='line', product=self.products['AC-1'],
+                    unit=self.products['AC-1'].sale_uom, quantity=quantity,
+                    unit_price=Decimal(unit_price), taxes=list(taxes))]
+            sale.save()
+            return sale
+        # Made in the back office: without stored amounts, with and without
+        # taxes, one of them confirmed; a draft and a cancelled order do
+        # not count
+        plain = back_office(3, '333.335')
+        taxed = back_office(1, '99.99', [tax])
+        confirmed = back_office(1, '10.005')
+        draft = back_office(7, '1000')
+        cancelled = back_office(9, '1000')
+        Sale.quote([plain, taxed, confirmed, cancelled])
+        Sale.confirm([confirmed])
+        Sale.cancel([cancelled])
+        self.assertIsNone(plain.total_amount_cache)
+        self.assertNotEqual(taxed.tax_amount, 0)
+
+        open_sales = intake_sales + [plain, taxed, confirmed]
+        expected = (dealer.party.credit_amount or 0) + sum(
+            s.total_amount for s in Sale.browse(open_sales))
+        exposure = Intake._credit_exposure([dealer])
+        self.assertEqual(exposure, {dealer: expected})
+
+        # Back to draft, a quotation of the intake stops counting and
+        # loses its stored amounts
+        Sale.draft([intake_sales[1]])
+        self.assertIsNone(intake_sales[1].total_amount_cache)
+        exposure = Intake._credit_exposure([dealer])
+        self.assertEqual(
+            exposure[dealer], expected - intake_sales[1].total_amount)
+
+    @with_transaction()
     def test_dealer_scope(self):
         "An integrator linked to a dealer cannot order for another one"
         pool = Pool()

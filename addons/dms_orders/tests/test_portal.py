@@ -229,6 +229,17 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         cart, = self.sales(**{'web_user.email': 'other@a.example.com'}, state='draft')
         self.assertEqual(cart[4], [('AC-1', 2), ('FR-1', 6)])
 
+        # The factory lowers the tier's prices before the checkout: the
+        # order takes the price of the day
+        def gold_factor(factor):
+            with Transaction().start(self.db_name, 0) as transaction:
+                PriceLine = Pool().get('product.price_list.line')
+                PriceLine.write(
+                    PriceLine.search([('price_list.name', '=', "Gold")]),
+                    {'formula': "unit_price * Decimal('%s')" % factor})
+                transaction.commit()
+        gold_factor('0.5')
+        self.addCleanup(gold_factor, '0.8')
         response = self.post(client, 'cart/checkout', reference='PO-WEB-1',
             note='<b>leave at gate</b>')
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
@@ -242,6 +253,15 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         order, = self.sales(external_reference='PO-WEB-1')
         self.assertEqual(order[1:4],
             ('quotation', 'PO-WEB-1', 'other@a.example.com'))
+        # The cart became the order, at the new prices, with its amounts
+        self.assertEqual(order[0], cart[0])
+        with Transaction().start(self.db_name, 0):
+            sale = Pool().get('sale.sale')(order[0])
+            self.assertEqual(
+                [(l.product.code, l.unit_price) for l in sale.lines],
+                [('AC-1', Decimal('500.0000')), ('FR-1', Decimal('250.0000'))])
+            self.assertEqual(sale.total_amount, Decimal(2500))
+            self.assertEqual(sale.total_amount_cache, sale.total_amount)
         self.assertEqual(self.cart_codes(client), [])
 
         # The same reference again is refused and nothing is created
