@@ -7,6 +7,7 @@ The demo database is built once per version of addons/ by tools/demo.py and
 kept in the test cache (.cache/db): a SQLite file, or a PostgreSQL template
 database when DMS_TEST_BACKEND is postgresql.  Each server gets its own copy.
 """
+import fcntl
 import hashlib
 import os
 import shutil
@@ -76,17 +77,30 @@ def _run_demo(database, **env):
 
 
 def _sqlite_demo_file():
-    folder = os.path.join(ROOT, '.cache', 'demo', 'sqlite-' + _demo_hash())
+    """The demo database for this version of addons/, built once
+
+    Several runs (tests, benchmarks) may want it at once: a lock lets one
+    build it while the others wait.  Other versions are removed once they
+    are a day old (a run of another version may still use them)."""
+    parent = os.path.join(ROOT, '.cache', 'demo')
+    folder = os.path.join(parent, 'sqlite-' + _demo_hash())
     path = os.path.join(folder, 'dms_test.sqlite')
-    if not os.path.exists(path):
-        parent = os.path.dirname(folder)
-        if os.path.isdir(parent):
-            shutil.rmtree(parent)
-        building = folder + '.building'
-        shutil.rmtree(building, ignore_errors=True)
-        os.makedirs(building)
-        _run_demo('dms_test', TRYTOND_DATABASE__PATH=building)
-        os.rename(building, folder)
+    if os.path.exists(path):
+        return path
+    os.makedirs(parent, exist_ok=True)
+    with open(os.path.join(parent, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(path):
+            for name in os.listdir(parent):
+                other = os.path.join(parent, name)
+                if (name.startswith('sqlite-') and other != folder
+                        and time.time() - os.path.getmtime(other) > 86400):
+                    shutil.rmtree(other, ignore_errors=True)
+            building = folder + '.building'
+            shutil.rmtree(building, ignore_errors=True)
+            os.makedirs(building)
+            _run_demo('dms_test', TRYTOND_DATABASE__PATH=building)
+            os.rename(building, folder)
     return path
 
 

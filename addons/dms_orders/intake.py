@@ -187,7 +187,7 @@ class OrderIntake(Model):
                 to_create.append((sale, result))
         sales = [s for s, _ in to_create]
         if sales:
-            Sale.save(sales)
+            cls._create(sales)
             Sale.quote(sales)
         for sale, result in to_create:
             result.update(sale=sale.id, number=sale.number)
@@ -195,6 +195,29 @@ class OrderIntake(Model):
             result.update(first, status='duplicate'
                 if first['status'] == 'accepted' else first['status'])
         return results
+
+    @classmethod
+    def _create(cls, sales):
+        """Save the sales with the lines of all new ones created together:
+        Tryton checks the lines of one create call together, a batch of
+        orders is checked once instead of order by order"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Line = pool.get('sale.line')
+        lines = []
+        for sale in sales:
+            if sale.id is None or sale.id < 0:
+                lines.append(list(sale.lines))
+                sale.lines = []
+            else:
+                lines.append([])
+        Sale.save(sales)
+        to_save = []
+        for sale, sale_lines in zip(sales, lines):
+            for line in sale_lines:
+                line.sale = sale
+            to_save.extend(sale_lines)
+        Line.save(to_save)
 
     @classmethod
     def _lock(cls, dealers, orders):
@@ -389,6 +412,9 @@ class OrderIntake(Model):
                 sale.lines = sale_lines
                 sale.external_reference = reference
                 sale.reference = sale.external_reference
+                # The order is quoted at once: set with the other values,
+                # quote has nothing more to write for it
+                sale.quotation_date = today
                 if requested_date:
                     sale.shipping_date = requested_date
                 if address:
