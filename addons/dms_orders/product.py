@@ -5,11 +5,13 @@ from collections import defaultdict
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sql.aggregate import Sum
+from sql import Window
+from sql.aggregate import Count, Sum
 
+from trytond import backend
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import escape_wildcard
+from trytond.tools import escape_wildcard, grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -165,6 +167,42 @@ class Product(metaclass=PoolMeta):
         return domain
 
     @classmethod
+    def dms_catalogue_page(cls, dealer, text=None, category=None, page=1,
+            size=24):
+        """Return the number of products of the catalogue (for text and
+        category), the page shown (the last one if page is past it) and its
+        products sorted by code"""
+        cursor = Transaction().connection.cursor()
+        domain = cls.dms_catalogue_domain(dealer, text, category)
+        order = [('code', 'ASC'), ('id', 'ASC')]
+
+        def search(page):
+            # Only the ids of the page and, from the same scan, the number of
+            # matching rows: a search would select every column of every
+            # matching row to sort them, and search_count would filter them
+            # all a second time
+            query = cls.search(domain, offset=(page - 1) * size, limit=size,
+                order=order, query=True)
+            query.columns += (Count(window=Window([])).as_('total'),)
+            cursor.execute(*query)
+            return cursor.fetchall()
+
+        # Not past the rows of the table (nor past what SQL can offset)
+        rows = (search(page)
+            if page == 1 or (page - 1) * size < cls.estimated_count()
+            else [])
+        if rows:
+            total = rows[0][1]
+        elif page == 1:
+            total = 0
+        else:
+            # Past the last page: no row to count with
+            total = cls.search_count(domain)
+            page = min(page, max((total + size - 1) // size, 1))
+            rows = search(page) if total else []
+        return total, page, cls.browse([id_ for id_, _ in rows])
+
+    @classmethod
     def dms_sale_prices(cls, products, dealer):
         "The unit price of each product for the dealer (its price list)"
         party = dealer.party
@@ -177,4 +215,39 @@ class Product(metaclass=PoolMeta):
             }
         with Transaction().set_context(context), pricing():
             # Instances read their prices in their own context
-            return cls.get_sale_price(cls.browse(products), 1)
+            products = cls.browse(products)
+            # The categories that price lists match their lines against
+            for product, categories in zip(
+                    products, cls._dms_categories_all(products)):
+                product.categories_all = categories
+            return cls.get_sale_price(products, 1)
+
+    @classmethod
+    def _dms_categories_all(cls, products):
+        """The categories_all of each product, searched in each model of the
+        union, by template
+
+        A price list reads categories_all to match its lines.  Reading the
+        field filters the UNION of the models for the templates, which
+        SQLite does only after building it for all the templates: two scans
+        of the whole catalogue for each page of prices."""
+        pool = Pool()
+        Category = pool.get('product.category')
+        CategoryAll = pool.get('product.template-product.category.all')
+        templates = list({p.template.id for p in products})
+        categories = defaultdict(list)
+        for name in CategoryAll.union_models():
+            Relation = pool.get(name)
+            for sub_templates in grouped_slice(
+                    templates, backend.MAX_QUERY_PARAMS):
+                for relation in Relation.search([
+                            ('template', 'in', list(sub_templates)),
+                            ('category', '!=', None),
+                            ], order=[]):
+                    categories[relation.template.id].append(
+                        relation.category.id)
+        # Instances of one batch, as a read of the field makes
+        instances = {c.id: c for c in Category.browse(
+                list({c for ids in categories.values() for c in ids}))}
+        return [[instances[c] for c in categories[p.template.id]]
+            for p in products]

@@ -50,12 +50,9 @@ def catalogue(request, portal):
     category = _int(request.args.get('category'), minimum=1)
     page = _int(request.args.get('page'), 1, minimum=1)
 
-    domain = Product.dms_catalogue_domain(dealer, text, category)
-    total = Product.search_count(domain)
+    total, page, products = Product.dms_catalogue_page(
+        dealer, text, category, page=page, size=PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    products = Product.search(domain, offset=(page - 1) * PAGE_SIZE,
-        limit=PAGE_SIZE, order=[('code', 'ASC'), ('id', 'ASC')])
     prices = Product.dms_sale_prices(products, dealer)
     warehouse = Sale.default_warehouse()
     available = (Product.dms_available_quantities(

@@ -3,13 +3,16 @@
 "The portal catalogue, cart and checkout over real HTTP requests"
 import csv
 import io
+import itertools
 import re
 import shutil
 import subprocess
 import tempfile
 import zipfile
+from contextlib import nullcontext
 from decimal import Decimal
 from http import HTTPStatus
+from unittest.mock import patch
 
 import openpyxl
 
@@ -171,6 +174,123 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
             with self.subTest(query=query):
                 response = client.get(self.url('catalogue?' + query))
                 self.assertEqual(response.status_code, HTTPStatus.OK)
+
+    def test_last_page_and_category(self):
+        "A page past the last shows the last; the category filters"
+        client = self.client_for('buyer@a.example.com')
+        for page in ['3', '99', str(10 ** 30)]:
+            with self.subTest(page=page):
+                html = client.get(self.url('catalogue?q=copy&page=' + page)
+                    ).get_data(as_text=True)
+                self.assertIn('30 products', html)
+                self.assertIn('Page 2 of 2', html)
+                self.assertEqual(len(self.rows(html)), 6)
+        html = client.get(self.url('catalogue?q=nothing-like-it&page=3')
+            ).get_data(as_text=True)
+        self.assertIn('0 products', html)
+        self.assertEqual(self.rows(html), [])
+        with Transaction().start(self.db_name, 0, readonly=True):
+            Product = Pool().get('product.product')
+            appliances = Product(
+                self.products['AC-1'].id).template.account_category.id
+        html = client.get(self.url('catalogue?category=%s&q=copy'
+                % appliances)).get_data(as_text=True)
+        self.assertIn('30 products', html)
+        html = client.get(self.url('catalogue?category=%s'
+                % (appliances + 1000))).get_data(as_text=True)
+        self.assertIn('0 products', html)
+
+    def test_catalogue_page(self):
+        "The page of the catalogue is the search of its domain"
+        with Transaction().start(self.db_name, 0, readonly=True), \
+                Transaction().set_context(company=self.company.id):
+            pool = Pool()
+            Dealer = pool.get('dms.dealer')
+            Product = pool.get('product.product')
+            appliances = Product(
+                self.products['AC-1'].id).template.account_category
+            cases = [
+                (None, None, 1, 24),
+                (None, None, 2, 5),
+                ('copy', None, 3, 7),
+                ('copy', appliances.id, 2, 24),
+                ('copy', None, 40, 7),
+                ('copy', None, 10 ** 30, 7),
+                ('nothing-like-it', None, 2, 24),
+                ]
+            # Also with an estimated number of products too low (stale)
+            for estimated, dealer_id, (text, category, page, size) in (
+                    itertools.product([None, 0],
+                        [self.dealer_a.id, self.dealer_b.id], cases)):
+                dealer = Dealer(dealer_id)
+                with self.subTest(estimated=estimated, dealer=dealer.code,
+                        text=text, page=page), (
+                        patch.object(Product, 'estimated_count',
+                            return_value=estimated)
+                        if estimated is not None else nullcontext()):
+                    domain = Product.dms_catalogue_domain(
+                        dealer, text, category)
+                    count = Product.search_count(domain)
+                    last = max((count + size - 1) // size, 1)
+                    expected = Product.search(domain,
+                        offset=(min(page, last) - 1) * size, limit=size,
+                        order=[('code', 'ASC'), ('id', 'ASC')])
+                    self.assertEqual(
+                        Product.dms_catalogue_page(
+                            dealer, text, category, page, size),
+                        (count, min(page, last), expected))
+
+    def test_sale_prices_by_category(self):
+        "The dealer's price list matches lines by category as Tryton does"
+        with Transaction().start(self.db_name, 0) as transaction, \
+                Transaction().set_context(company=self.company.id):
+            pool = Pool()
+            Category = pool.get('product.category')
+            Dealer = pool.get('dms.dealer')
+            Line = pool.get('product.price_list.line')
+            Product = pool.get('product.product')
+            Template = pool.get('product.template')
+            cooling, = Category.create([{'name': "Cooling"}])
+            outdoor, = Category.create([
+                    {'name': "Outdoor", 'parent': cooling.id}])
+            ac = Product(self.products['AC-1'].id)
+            Template.write([ac.template], {
+                    'categories': [('add', [outdoor.id])]})
+            dealer_a = Dealer(self.dealer_a.id)
+            dealer_b = Dealer(self.dealer_b.id)
+            # Lines before the tier's own: by the parent of a category of
+            # the product, by its account category
+            Line.write(Line.search([]), {'sequence': 10})
+            Line.create([{
+                        'price_list': dealer_a.party.sale_price_list.id,
+                        'sequence': 0, 'category': cooling.id,
+                        'formula': "unit_price * Decimal('0.5')",
+                        }, {
+                        'price_list': dealer_b.party.sale_price_list.id,
+                        'sequence': 0,
+                        'category': ac.template.account_category.id,
+                        'formula': "unit_price * Decimal('0.7')",
+                        }])
+            products = Product.browse([self.products[c].id
+                    for c in ['AC-1', 'FR-1', 'GOLD-ONLY']])
+            for dealer, prices in [
+                    (dealer_a, ['500', '400', '80']),
+                    (dealer_b, ['700', '350', '70']),
+                    ]:
+                with self.subTest(dealer=dealer.code):
+                    result = Product.dms_sale_prices(products, dealer)
+                    self.assertEqual(
+                        [result[p.id] for p in products],
+                        [Decimal(p) for p in prices])
+                    # As Tryton computes them with categories_all
+                    party = dealer.party
+                    with Transaction().set_context(
+                            currency=dealer.company.currency.id,
+                            customer=party.id,
+                            price_list=party.sale_price_list.id):
+                        self.assertEqual(result, Product.get_sale_price(
+                                Product.browse(products), 1))
+            transaction.rollback()
 
 
     def csrf(self, client):
