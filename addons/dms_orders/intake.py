@@ -262,6 +262,26 @@ class OrderIntake(Model):
             raise _LocksError(errors)
 
     @staticmethod
+    def _claim(products):
+        """Write the locked rows of the products (without changing them)
+
+        PostgreSQL gives a transaction the snapshot of its first statement,
+        which may come before the commit of the order that held the lock
+        it then gets: it would not see that order's lines.  Once the rows
+        are written by each order, PostgreSQL refuses such a transaction
+        (a serialization failure, which Tryton retries with a new
+        snapshot) instead of letting it promise the same units twice."""
+        pool = Pool()
+        Product = pool.get('product.product')
+        table = Product.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub_ids in grouped_slice(
+                sorted(map(int, products)), backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.update(
+                    [table.id], [table.id],
+                    where=table.id.in_(list(sub_ids))))
+
+    @staticmethod
     def _row_locks():
         "Whether the database locks rows (PostgreSQL) or not (SQLite)"
         return Transaction().database.has_select_for()
@@ -330,6 +350,7 @@ class OrderIntake(Model):
                 and cls._row_locks()):
             # Concurrent orders for the same products wait for each other
             Product.lock(sorted(products.values(), key=int))
+            cls._claim(products.values())
         available = (
             Product.dms_available_quantities(products.values(), warehouse)
             if warehouse and products else {})
