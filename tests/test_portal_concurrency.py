@@ -160,3 +160,26 @@ class ConcurrentCheckoutTestCase(unittest.TestCase):
             [('external_reference', '=', 'TWICE-1')], 0, None, None,
             ['state'], {})
         self.assertEqual(len(sales), 1)
+
+    def test_cart_checked_out_twice_with_two_references(self):
+        """Two tabs check out the same cart at once with different
+        references: one order, which keeps its own reference and lines"""
+        client, = self.buyers(count=1, offset=BUYERS + 1)
+        status, _ = client.request('/cart/quick', {'lines': 'SP-6009 2'})
+        self.assertEqual(status, 200)
+        results = self.checkout_all([client, client],
+            [{'reference': 'TAB-1'}, {'reference': 'TAB-2'}])
+        statuses = sorted(status for status, _ in results)
+        self.assertEqual(statuses, [303, 400], results)
+        sales = self.admin.sale.sale.search_read(
+            [('external_reference', 'in', ['TAB-1', 'TAB-2'])], 0, None,
+            None, ['state', 'number', 'external_reference', 'lines'], {})
+        self.assertEqual(len(sales), 1, sales)
+        sale, = sales
+        self.assertEqual(sale['state'], 'quotation')
+        # The refused tab was told there was nothing left to order
+        refused, = [body for status, body in results if status == 400]
+        self.assertNotIn(sale['number'], refused)
+        lines = self.admin.sale.line.read(
+            sale['lines'], ['quantity'], {})
+        self.assertEqual([l['quantity'] for l in lines], [2])

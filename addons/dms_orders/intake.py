@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Null
-from sql.aggregate import Max, Sum
+from sql.aggregate import Sum
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -260,6 +260,9 @@ class OrderIntake(Model):
                 errors.append(error)
         if errors:
             raise _LocksError(errors)
+        # As for the products (see _claim): a transaction whose snapshot
+        # comes before the last order of the dealer is started again
+        cls._write_lock(dealers)
 
     @staticmethod
     def _claim(products):
@@ -288,9 +291,14 @@ class OrderIntake(Model):
 
     @staticmethod
     def _write_lock(dealers):
-        """Take the database write lock before reading anything on backends
-        without row locks (SQLite): there Model.lock() does nothing and a
-        transaction only locks at its first write, after its reads."""
+        """Write the rows of the dealers (without changing them)
+
+        On backends without row locks (SQLite) it takes the database write
+        lock before anything is read: there Model.lock() does nothing and a
+        transaction only locks at its first write, after its reads.  With
+        row locks (PostgreSQL), once the dealers are locked, it makes the
+        database refuse a transaction whose snapshot is older than the last
+        order of the dealer (see _claim)."""
         pool = Pool()
         Dealer = pool.get('dms.dealer')
         transaction = Transaction()
@@ -555,11 +563,19 @@ class OrderIntake(Model):
         pool = Pool()
         Line = pool.get('sale.line')
         old_lines = [l for l in draft.lines if l.type == 'line']
-        assert len(old_lines) == len(sale.lines)
-        for old_line, line in zip(old_lines, sale.lines):
-            assert old_line.product == line.product
-            cls._set_changed(old_line, line, exclude={'sale'})
-        Line.save([l for l in old_lines if l._values])
+        if (len(old_lines) == len(sale.lines)
+                and all(o.product == n.product
+                    for o, n in zip(old_lines, sale.lines))):
+            for old_line, line in zip(old_lines, sale.lines):
+                cls._set_changed(old_line, line, exclude={'sale'})
+            Line.save([l for l in old_lines if l._values])
+        else:
+            # A code that now names another product: the lines of the
+            # order replace those of the draft
+            Line.delete(old_lines)
+            for line in sale.lines:
+                line.sale = draft
+            Line.save(list(sale.lines))
         cls._set_changed(draft, sale, exclude={'lines'})
         return draft
 
@@ -677,16 +693,16 @@ class OrderIntake(Model):
             exposure[dealer] += dealer.company.currency.round(decimal(amount))
 
         computed = sale.id.in_(open_sales) & (sale.total_amount_cache == Null)
-        cursor.execute(*line.join(sale, condition=line.sale == sale.id
-                ).join(line_tax, 'LEFT', condition=line_tax.line == line.id
-                ).select(sale.id, Max(line_tax.id),
-                where=computed, group_by=[sale.id]))
-        with_taxes = [s for s, t in cursor if t is not None]
+        taxed = line.join(line_tax, condition=line_tax.line == line.id
+            ).select(line.sale)
+        cursor.execute(*sale.select(sale.id,
+                where=computed & sale.id.in_(taxed)))
+        with_taxes = [s for s, in cursor]
         cursor.execute(*line.join(sale, condition=line.sale == sale.id
                 ).select(sale.party, sale.currency, line.quantity,
                 line.unit_price,
                 where=computed & (line.type == 'line')
-                & ~sale.id.in_(with_taxes or [-1])))
+                & ~sale.id.in_(taxed)))
         currencies = {}
         for party_id, currency_id, quantity, unit_price in cursor:
             if currency_id not in currencies:

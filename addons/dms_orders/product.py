@@ -41,9 +41,10 @@ class PriceList(metaclass=PoolMeta):
 
     def compute(self, product, quantity, uom, pattern=None):
         price_lists = _price_lists.get()
-        if price_lists is not None and self.id is not None and self.id >= 0:
+        if (price_lists is not None and self.id is not None and self.id >= 0
+                and not self._values):
             price_list = price_lists.setdefault(self.id, self)
-            if price_list is not self and not self._values:
+            if price_list is not self:
                 return price_list.compute(product, quantity, uom, pattern)
         return super().compute(product, quantity, uom, pattern)
 

@@ -237,6 +237,7 @@ def cart_line(request, portal):
     Sale = pool.get('sale.sale')
     Line = pool.get('sale.line')
     user = _buyer(portal)
+    Sale.dms_lock_carts(user)
     cart = Sale.dms_cart(user)
     line_id = _int(request.form.get('line'), minimum=1)
     lines = {l.id: l for l in cart.lines} if cart else {}

@@ -69,12 +69,24 @@ class Sale(metaclass=PoolMeta):
             return cart
 
     @classmethod
+    def dms_lock_carts(cls, web_user):
+        """Serialize the changes of the dealer's carts with its checkouts
+
+        Taken before the cart is read: a change cannot slip into a cart
+        while it becomes an order (the lock of the dealer, see
+        OrderIntake._lock)."""
+        pool = Pool()
+        Intake = pool.get('dms.order.intake')
+        Intake._lock([web_user.dealer], [])
+
+    @classmethod
     def dms_cart_add(cls, web_user, items):
         """Add [(product, quantity)] to the cart of the web user, summing
         the quantities of products already there"""
         pool = Pool()
         Intake = pool.get('dms.order.intake')
         Line = pool.get('sale.line')
+        cls.dms_lock_carts(web_user)
         cart = cls.dms_cart(web_user, create=True)
         lines = {l.product: l for l in cart.lines if l.type == 'line'}
         to_save = []
@@ -134,6 +146,7 @@ class Sale(metaclass=PoolMeta):
         pool = Pool()
         Configuration = pool.get('dms.configuration')
         Intake = pool.get('dms.order.intake')
+        cls.dms_lock_carts(web_user)
         product = line.product
         errors, quantity, _ = Intake._check_line(
             {'product_code': product.code, 'quantity': quantity}, None,
@@ -153,8 +166,13 @@ class Sale(metaclass=PoolMeta):
         once it is accepted."""
         pool = Pool()
         Intake = pool.get('dms.order.intake')
-        cart = cls.dms_cart(web_user)
         dealer = web_user.dealer
+        if not Intake._row_locks():
+            # SQLite: the write lock before the cart is read (with row
+            # locks, the intake's locks start the transaction again and the
+            # cart is read after them)
+            cls.dms_lock_carts(web_user)
+        cart = cls.dms_cart(web_user)
         lines = [l for l in cart.lines if l.type == 'line'] if cart else []
         order = {
             'dealer_code': dealer.code,
