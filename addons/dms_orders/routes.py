@@ -201,6 +201,9 @@ def cart_upload(request, portal):
     if not upload or not upload.filename:
         return _cart_page(portal, status=400, general_errors=[
                 _("Choose a CSV or XLSX file to upload.")])
+    # From the start: a transaction started again (to take the dealer's
+    # lock) runs the view again on the same request
+    upload.stream.seek(0)
     data = upload.stream.read(MAX_UPLOAD_SIZE + 1)
     try:
         rows = read_rows(upload.filename, data)
