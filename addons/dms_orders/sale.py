@@ -142,11 +142,12 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def dms_cart_set_quantity(cls, web_user, line, quantity):
-        "Set the quantity of a line of the user's cart; return the errors"
+        """Set the quantity of a line of the user's cart; return the errors
+
+        The caller takes dms_lock_carts before it reads the cart."""
         pool = Pool()
         Configuration = pool.get('dms.configuration')
         Intake = pool.get('dms.order.intake')
-        cls.dms_lock_carts(web_user)
         product = line.product
         errors, quantity, _ = Intake._check_line(
             {'product_code': product.code, 'quantity': quantity}, None,
