@@ -5,3 +5,7 @@ from trytond.exceptions import UserError
 
 class IntakeError(UserError):
     "A batch of orders that cannot be read at all"
+
+
+class StageError(UserError):
+    "A stage move or a date the order's fulfilment refuses"

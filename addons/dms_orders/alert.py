@@ -1,0 +1,347 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""Alerts on dealer orders, raised and closed by a scheduled scan
+
+A cause is (order, kind): the scan selects the orders of each kind with one
+query, opens an alert for each new cause and closes the open alerts whose
+cause is gone.  At most one alert is open per cause (a partial unique
+index)."""
+import datetime as dt
+from collections import defaultdict
+
+from sql import Literal, Null
+from sql.operators import Equal
+
+from trytond.config import config as tconfig
+from trytond.i18n import gettext
+from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.report import Report, get_email
+from trytond.sendmail import send_message_transactional
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools.email_ import set_from_header
+from trytond.transaction import Transaction
+
+from .tracking import OPEN_STAGES, STAGES
+
+KINDS = [
+    ('late', "Late"),
+    ('stalled', "Stalled"),
+    ('exception', "Shipment Exception"),
+    ('unallocated', "Waiting for Stock"),
+    ]
+# The stages that may stall and the configuration field of their delay
+STALL_FIELDS = {
+    'received': 'stall_received_days',
+    'confirmed': 'stall_confirmed_days',
+    'in_production': 'stall_production_days',
+    'ready': 'stall_ready_days',
+    'shipped': 'stall_shipped_days',
+    }
+
+
+class Alert(ModelSQL, ModelView):
+    __string__ = "Dealer Order Alert"
+    __name__ = 'dms.order.alert'
+    sale = fields.Many2One(
+        'sale.sale', "Order", required=True, readonly=True,
+        ondelete='CASCADE')
+    dealer = fields.Many2One(
+        'dms.dealer', "Dealer", required=True, readonly=True,
+        ondelete='CASCADE')
+    kind = fields.Selection(KINDS, "Kind", required=True, readonly=True)
+    kind_string = kind.translated('kind')
+    stage = fields.Selection(
+        [(None, "")] + STAGES, "Stage", readonly=True,
+        help="The stage of the order when the alert was raised.")
+    stage_string = stage.translated('stage')
+    state = fields.Selection([
+            ('open', "Open"),
+            ('closed', "Closed"),
+            ], "State", required=True, readonly=True)
+    raised_at = fields.Timestamp("Raised At", required=True, readonly=True)
+    closed_at = fields.Timestamp("Closed At", readonly=True,
+        states={
+            'invisible': Eval('state') != 'closed',
+            })
+    description = fields.Function(
+        fields.Text("Description"), 'get_description')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._order = [('raised_at', 'DESC'), ('id', 'DESC')]
+        cls._sql_constraints += [
+            ('cause_open_unique',
+                Exclude(t, (t.sale, Equal), (t.kind, Equal),
+                    where=t.state == 'open'),
+                'dms_orders.msg_alert_cause_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.dealer, Index.Range()), (t.state, Index.Equality())),
+                Index(t, (t.sale, Index.Range())),
+                Index(t, (t.state, Index.Equality()),
+                    where=t.state == 'open'),
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'open'
+
+    def get_rec_name(self, name):
+        return '%s: %s' % (self.sale.rec_name, self.kind_string)
+
+    def get_description(self, name):
+        "What is wrong, in the reader's language"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Configuration = pool.get('dms.configuration')
+        lang = Lang.get()
+        sale = self.sale
+
+        def date(value):
+            return lang.strftime(value) if value else '-'
+        if self.kind == 'late':
+            return gettext('dms_orders.msg_alert_late',
+                eta=date(sale.eta), promised=date(sale.promised_date))
+        elif self.kind == 'stalled':
+            config = Configuration(1)
+            return gettext('dms_orders.msg_alert_stalled',
+                stage=self.stage_string,
+                days=getattr(config, STALL_FIELDS.get(self.stage, ''), '')
+                or '-')
+        elif self.kind == 'exception':
+            return '\n'.join(
+                gettext('dms_orders.msg_alert_exception',
+                    shipment=s.number, exception=s.dms_exception)
+                for s in sale.shipments if s.dms_exception) or (
+                    self.kind_string)
+        elif self.kind == 'unallocated':
+            return sale.dms_supply_note or gettext(
+                'dms_orders.msg_alert_unallocated')
+
+    @classmethod
+    def _causes(cls):
+        """The current causes: {(sale id, kind): (dealer id, stage)}, from
+        one query per kind"""
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        Date = pool.get('ir.date')
+        Sale = pool.get('sale.sale')
+        ShipmentOut = pool.get('stock.shipment.out')
+        cursor = Transaction().connection.cursor()
+        config = Configuration(1)
+        today = Date.today()
+        now = dt.datetime.now()
+        sale = Sale.__table__()
+        causes = {}
+
+        def select(kind, where):
+            cursor.execute(*sale.select(
+                    sale.id, sale.dealer, sale.dms_stage,
+                    where=where & (sale.dealer != Null)
+                    & sale.dms_stage.in_(OPEN_STAGES)))
+            for sale_id, dealer_id, stage in cursor:
+                causes[(sale_id, kind)] = (dealer_id, stage)
+
+        # Late: the ETA is after the promised date, or the promised date
+        # passed without delivery
+        select('late', (sale.promised_date != Null)
+            & ((sale.eta > sale.promised_date)
+                | (sale.promised_date < today)))
+        stalled = Literal(False)
+        for stage, field in STALL_FIELDS.items():
+            days = getattr(config, field)
+            if days:
+                stalled |= ((sale.dms_stage == stage)
+                    & (sale.dms_stage_date < now - dt.timedelta(days=days)))
+        select('stalled', stalled)
+        select('unallocated', sale.dms_unallocated == Literal(True))
+        # Exceptions are few: read with the ORM
+        shipments = ShipmentOut.search([
+                ('dms_exception', '!=', None),
+                ('dms_exception', '!=', ''),
+                ('state', '!=', 'cancelled'),
+                ])
+        for shipment in shipments:
+            for record in shipment._dms_sales():
+                if record.dealer and record.dms_stage in OPEN_STAGES:
+                    causes[(record.id, 'exception')] = (
+                        record.dealer.id, record.dms_stage)
+        return causes
+
+    @classmethod
+    def scan(cls):
+        """Raise the alerts of new causes and close those resolved
+
+        Return the new alerts and the closed ones."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        causes = cls._causes()
+        cursor.execute(*table.select(
+                table.id, table.sale, table.kind,
+                where=table.state == 'open'))
+        open_ = {(sale, kind): id_ for id_, sale, kind in cursor}
+        now = dt.datetime.now()
+        new = cls.create([{
+                    'sale': sale,
+                    'kind': kind,
+                    'dealer': causes[(sale, kind)][0],
+                    'stage': causes[(sale, kind)][1],
+                    'raised_at': now,
+                    } for sale, kind in sorted(set(causes) - set(open_))])
+        closed = cls.browse(sorted(
+                id_ for cause, id_ in open_.items() if cause not in causes))
+        if closed:
+            cls.write(closed, {'state': 'closed', 'closed_at': now})
+        cls._log(new, 'raised')
+        cls._log(closed, 'closed')
+        if new:
+            cls._notify_staff(new)
+            by_dealer = defaultdict(list)
+            for alert in new:
+                by_dealer[alert.dealer].append(alert)
+            for alerts in by_dealer.values():
+                cls.__queue__.mail_dealer(alerts)
+        return new, closed
+
+    @classmethod
+    def _log(cls, alerts, note):
+        pool = Pool()
+        Event = pool.get('dms.order.event')
+        now = dt.datetime.now()
+        if alerts:
+            Event.create([{
+                        'sale': a.sale.id,
+                        'kind': 'alert',
+                        'alert': a.id,
+                        'note': note,
+                        'origin': 'system',
+                        'date': now,
+                        } for a in alerts])
+
+    @classmethod
+    def _responsible_users(cls, dealers):
+        """The users to notify per dealer: the users of its sales
+        representative, else the DMS managers"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
+        reps = {d.sales_rep for d in dealers if d.sales_rep}
+        users_of = defaultdict(list)
+        if reps:
+            for user in User.search([
+                        ('employees', 'in', [r.id for r in reps]),
+                        ]):
+                for employee in user.employees:
+                    users_of[employee].append(user)
+        managers = None
+        result = {}
+        for dealer in dealers:
+            users = users_of.get(dealer.sales_rep) if dealer.sales_rep else []
+            if not users:
+                if managers is None:
+                    group = Group(ModelData.get_id(
+                            'dms_dealer', 'group_dms_manager'))
+                    managers = [u for u in group.users if u.active]
+                users = managers
+            result[dealer] = users
+        return result
+
+    @classmethod
+    def _notify_staff(cls, alerts):
+        "One in-app notification per user for the alerts it is responsible of"
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        ModelData = pool.get('ir.model.data')
+        users = cls._responsible_users({a.dealer for a in alerts})
+        per_user = defaultdict(list)
+        for alert in alerts:
+            for user in users[alert.dealer]:
+                per_user[user].append(alert)
+        action = ModelData.get_id('dms_orders', 'act_alert_form')
+        to_create = []
+        for user, user_alerts in per_user.items():
+            with Transaction().set_context(language=user.language.code
+                    if user.language else None):
+                if len(user_alerts) == 1:
+                    alert, = user_alerts
+                    label = gettext('dms_orders.msg_alert_notification',
+                        order=alert.sale.rec_name, kind=alert.kind_string)
+                    description = alert.dealer.rec_name
+                else:
+                    label = gettext('dms_orders.msg_alert_notifications',
+                        count=len(user_alerts))
+                    description = ', '.join(
+                        a.sale.rec_name for a in user_alerts[:5])
+            for sub in grouped_slice(user_alerts, 1000):
+                to_create.append({
+                        'user': user.id,
+                        'label': label[:255],
+                        'description': description[:255],
+                        'icon': 'tryton-warning',
+                        'model': cls.__name__,
+                        'records': str([a.id for a in sub]),
+                        'action': action,
+                        })
+        if to_create:
+            Notification.create(to_create)
+
+    @classmethod
+    def mail_dealer(cls, alerts):
+        """E-mail the still open alerts to the dealer's users who order
+        (queued: a slow mail server does not hold the scan)"""
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        alerts = [a for a in cls.browse(alerts) if a.state == 'open']
+        if not alerts:
+            return
+        dealers = {a.dealer for a in alerts}
+        users = WebUser.search([
+                ('dealer', 'in', [d.id for d in dealers]),
+                ('dealer_role', 'in', ['admin', 'buyer']),
+                ('email', '!=', None),
+                ])
+        from_ = tconfig.get('email', 'from')
+        for alert in alerts:
+            for user in users:
+                if user.dealer != alert.dealer:
+                    continue
+                msg, title = get_email(
+                    'dms.order.alert.email', alert, user.languages)
+                set_from_header(msg, from_, from_)
+                msg['To'] = user.email
+                msg['Subject'] = title
+                send_message_transactional(msg)
+
+    @classmethod
+    def open_of(cls, sales):
+        "The open alerts per sale id"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = defaultdict(list)
+        ids = [int(s) for s in sales]
+        for sub in grouped_slice(ids):
+            cursor.execute(*table.select(table.id,
+                    where=reduce_ids(table.sale, sub)
+                    & (table.state == 'open')))
+            for alert in cls.browse([r[0] for r in cursor]):
+                result[alert.sale.id].append(alert)
+        return result
+
+
+class AlertEmail(Report):
+    "The e-mail telling the dealer's users about an alert on an order"
+    __name__ = 'dms.order.alert.email'
+
+    @classmethod
+    def get_context(cls, records, header, data):
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        context = super().get_context(records, header, data)
+        context['portal_url'] = Configuration(1).dms_portal_order_url
+        return context
