@@ -6,6 +6,7 @@ that are due again, with the typical quantity and the reason
 Computed for all the dealers at once by a scheduled job with a fixed number
 of queries (one aggregate over the order history), not per page view."""
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 
@@ -13,14 +14,27 @@ from sql import Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
-# Rows of one INSERT: far under the parameter limits of both backends
-INSERT_ROWS = 2000
+# The columns written by compute and their PostgreSQL types
+INSERT_COLUMNS = [
+    ('dealer', 'integer'),
+    ('product', 'integer'),
+    ('quantity', 'float8'),
+    ('orders', 'integer'),
+    ('average_quantity', 'float8'),
+    ('interval_days', 'integer'),
+    ('last_order_date', 'date'),
+    ('seasonal_factor', 'float8'),
+    ('computed_at', 'timestamp'),
+    ('create_uid', 'integer'),
+    ('create_date', 'timestamp'),
+    ]
 
 
 class Suggestion(ModelSQL, ModelView):
@@ -69,8 +83,10 @@ class Suggestion(ModelSQL, ModelView):
                 weeks=round(since / 7))
         else:
             ago = gettext('dms_orders.msg_suggestion_ago_days', days=since)
+        average = self.average_quantity or 0
         reason = gettext('dms_orders.msg_suggestion_reason',
-            quantity=lang.format_number(self.average_quantity or 0),
+            quantity=lang.format_number(average,
+                0 if abs(average - round(average)) < 0.05 else 1),
             every=every, ago=ago)
         factor = self.seasonal_factor or 1
         if abs(factor - 1) >= 0.1:
@@ -175,14 +191,33 @@ class Suggestion(ModelSQL, ModelView):
             for sub in grouped_slice(dealer_ids):
                 cursor.execute(*table.delete(
                         where=table.dealer.in_(list(sub))))
-        columns = [
-            table.dealer, table.product, table.quantity, table.orders,
-            table.average_quantity, table.interval_days,
-            table.last_order_date, table.seasonal_factor, table.computed_at,
-            table.create_uid, table.create_date]
-        for sub in grouped_slice(to_insert, INSERT_ROWS):
-            cursor.execute(*table.insert(columns, list(sub)))
+        if to_insert:
+            cls._insert(to_insert)
         return len(to_insert)
+
+    @classmethod
+    def _insert(cls, rows):
+        """Insert the rows with one statement whatever their number: the
+        rows travel as arrays (PostgreSQL) or as a JSON array (SQLite)"""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        columns = [name for name, _ in INSERT_COLUMNS]
+        names = ', '.join('"%s"' % c for c in columns)
+        if backend.name == 'postgresql':
+            arrays = ', '.join(
+                '%%s::%s[]' % type_ for _, type_ in INSERT_COLUMNS)
+            cursor.execute(
+                'INSERT INTO "%s" (%s) SELECT * FROM unnest(%s)' % (
+                    cls._table, names, arrays),
+                [list(column) for column in zip(*rows)])
+        else:
+            values = ', '.join(
+                "json_extract(value, '$[%s]')" % i
+                for i in range(len(columns)))
+            cursor.execute(
+                'INSERT INTO "%s" (%s) SELECT %s FROM json_each(?)' % (
+                    cls._table, names, values),
+                [json.dumps(rows, default=str)])
 
     @classmethod
     def _suggest(cls, config, today, orders, quantity, first, last,

@@ -10,6 +10,8 @@ from trytond.model import ModelView, dualmethod
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
+from .intake import _number
+
 
 class ShipmentOut(metaclass=PoolMeta):
     __name__ = 'stock.shipment.out'
@@ -92,7 +94,7 @@ class ShipmentOut(metaclass=PoolMeta):
         competitors = cls.search([
                 ('state', '=', 'waiting'),
                 ('id', 'not in', [s.id for s in moves_of]),
-                ('outgoing_moves.product', 'in', list(products)),
+                ('moves.product', 'in', list(products)),
                 ])
         for shipment in competitors:
             moves_of[shipment] = [
@@ -125,9 +127,9 @@ class ShipmentOut(metaclass=PoolMeta):
                     unit = product.default_uom
                     lines.append(gettext('dms_orders.msg_supply_waiting',
                             product=product.rec_name,
-                            quantity=unit.round(quantity),
-                            free=unit.round(max(free[product.id], 0)),
-                            ahead=unit.round(ahead),
+                            quantity=_number(unit.round(quantity)),
+                            free=_number(unit.round(max(free[product.id], 0))),
+                            ahead=_number(unit.round(ahead)),
                             unit=unit.symbol))
             notes[sale_id] = '\n'.join(lines) or None
         return notes

@@ -42,6 +42,7 @@ def event_origin():
     linked to a dealer), factory staff or the system (cron, root)"""
     pool = Pool()
     User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
     transaction = Transaction()
     context = transaction.context
     if context.get('dms_web_user'):
@@ -49,7 +50,8 @@ def event_origin():
     if context.get('_cron') or not transaction.user:
         return 'system', None, None
     user = transaction.user
-    if User.get_dealer():
+    if User.get_dealer() or ModelData.get_id(
+            'dms_dealer', 'group_dms_integration') in User.get_groups():
         return 'integration', user, None
     return 'staff', user, None
 

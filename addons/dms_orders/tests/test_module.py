@@ -4,10 +4,12 @@ from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 from .test_intake import IntakeTestMixin
+from .test_tracking import TrackingTestMixin
 
 
 class DmsOrdersTestCase(
-        IntakeTestMixin, TranslationTestMixin, ModuleTestCase):
+        IntakeTestMixin, TrackingTestMixin, TranslationTestMixin,
+        ModuleTestCase):
     "Test dms_orders module"
     module = 'dms_orders'
 
