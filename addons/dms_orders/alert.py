@@ -311,11 +311,17 @@ class Alert(ModelSQL, ModelView):
             for user in users:
                 if user.dealer != alert.dealer:
                     continue
-                msg, title = get_email(
-                    'dms.order.alert.email', alert, user.languages)
+                languages = user.languages
+                msg, _ = get_email(
+                    'dms.order.alert.email', alert, languages)
+                with Transaction().set_context(
+                        language=languages[0].code if languages else None):
+                    alert = cls(alert.id)
+                    subject = gettext('dms_orders.msg_alert_notification',
+                        order=alert.sale.number, kind=alert.kind_string)
                 set_from_header(msg, from_, from_)
                 msg['To'] = user.email
-                msg['Subject'] = title
+                msg['Subject'] = subject
                 send_message_transactional(msg)
 
     @classmethod

@@ -19,6 +19,9 @@ from .upload import MAX_UPLOAD_SIZE, UploadError, read_rows
 from .xlsx import order_xlsx, orders_xlsx
 
 PAGE_SIZE = 24
+STAGE_PROGRESS = [
+    'received', 'confirmed', 'in_production', 'ready', 'shipped',
+    'delivered']
 
 register_templates(os.path.join(os.path.dirname(__file__), 'www'))
 register_nav('catalogue', N_("Catalogue"), sequence=10,
@@ -26,6 +29,33 @@ register_nav('catalogue', N_("Catalogue"), sequence=10,
 register_flash('cart_added', N_("The product is in your cart."))
 register_flash('order_submitted', N_(
         "Your order is submitted: the factory will confirm it."))
+register_flash('order_received', N_(
+        "Thank you: the order is marked as delivered."))
+register_nav('suggestions', N_("Suggestions"), sequence=25,
+    model='dms.order.suggestion')
+
+
+def stage_names(_):
+    "The dealer's words for the stages of an order"
+    return {
+        'received': _("Received"),
+        'confirmed': _("Confirmed"),
+        'in_production': _("In production"),
+        'ready': _("Ready to ship"),
+        'shipped': _("Shipped"),
+        'delivered': _("Delivered"),
+        'cancelled': _("Cancelled"),
+        }
+
+
+def alert_kinds(_):
+    "The dealer's words for the kinds of alerts"
+    return {
+        'late': _("Late"),
+        'stalled': _("No progress"),
+        'exception': _("Delivery problem"),
+        'unallocated': _("Waiting for stock"),
+        }
 
 
 def _int(value, default=None, minimum=None):
@@ -109,8 +139,19 @@ def _home_values(portal):
         ('dealer', '=', dealer.id),
         ('state', 'in', ORDER_FILTERS['open']),
         ]
+    Alert = pool.get('dms.order.alert')
+    Suggestion = pool.get('dms.order.suggestion')
     cart = Sale.dms_cart(portal.user) if portal.user.dms_can_order else None
     return {
+        'alerts': Alert.search([
+                ('dealer', '=', dealer.id),
+                ('state', '=', 'open'),
+                ], limit=10),
+        'kinds': alert_kinds(portal._),
+        'stages': stage_names(portal._),
+        'suggestion_count': Suggestion.search_count([
+                ('dealer', '=', dealer.id),
+                ]),
         'open_count': Sale.search_count(open_domain),
         'open_orders': Sale.search(open_domain, order=ORDERS_ORDER, limit=5),
         'recent': Sale.search([
@@ -404,18 +445,45 @@ def shipment_states(_):
         'picked': _("Picked"),
         'packed': _("Packed"),
         'shipped': _("Shipped"),
-        'done': _("Delivered"),
+        'done': _("Shipped"),
         'received': _("Returned"),
         'cancelled': _("Cancelled"),
         }
 
 
+def _order_page(portal, sale, status=200, errors=()):
+    pool = portal.pool
+    Alert = pool.get('dms.order.alert')
+    return portal.render('order.html', status=status, sale=sale,
+        states=sale_states(portal._),
+        shipment_states=shipment_states(portal._),
+        stages=stage_names(portal._), kinds=alert_kinds(portal._),
+        progress=[s for s in STAGE_PROGRESS],
+        alerts=Alert.search([
+                ('sale', '=', sale.id), ('state', '=', 'open')]),
+        events=sorted(sale.dms_events,
+            key=lambda e: (e.date, e.id), reverse=True),
+        errors=list(errors))
+
+
 @route('/orders/<int:sale_id>')
 def order(request, portal, sale_id):
+    return _order_page(portal, _order(portal, sale_id))
+
+
+@route('/orders/<int:sale_id>/received', methods=('POST',))
+def order_received(request, portal, sale_id):
+    "The dealer confirms it received a shipped order"
+    pool = portal.pool
+    Sale = pool.get('sale.sale')
+    _buyer(portal)
     sale = _order(portal, sale_id)
-    return portal.render('order.html', sale=sale,
-        states=sale_states(portal._),
-        shipment_states=shipment_states(portal._))
+    if sale.dms_stage != 'shipped':
+        return _order_page(portal, sale, status=400, errors=[portal._(
+                    "Only a shipped order can be confirmed as received.")])
+    Sale.dms_deliver([sale])
+    portal.flash('order_received')
+    return portal.redirect(portal.url('orders/%s' % sale.id))
 
 
 @route('/orders/<int:sale_id>/order.pdf')
@@ -447,3 +515,26 @@ def order_reorder(request, portal, sale_id):
                     "This order has no products to order again.")])
     return _cart_page(portal, report=_order_rows(portal, user, rows),
         reordered=sale)
+
+
+@route('/suggestions')
+def suggestions(request, portal):
+    pool = portal.pool
+    Suggestion = pool.get('dms.order.suggestion')
+    return portal.render('suggestions.html',
+        suggestions=Suggestion.of_dealer(portal.dealer))
+
+
+@route('/suggestions/cart', methods=('POST',))
+def suggestions_cart(request, portal):
+    "Put the dealer's suggested products in the cart (checked as any line)"
+    pool = portal.pool
+    Suggestion = pool.get('dms.order.suggestion')
+    user = _buyer(portal)
+    suggestions = Suggestion.of_dealer(portal.dealer)
+    if not suggestions:
+        return _cart_page(portal, status=400, general_errors=[portal._(
+                    "There is no suggestion to put in the cart.")])
+    return _cart_page(portal, report=_order_rows(portal, user, [
+                (n, s.product.code or '', '{:g}'.format(s.quantity), None)
+                for n, s in enumerate(suggestions, 1)]))

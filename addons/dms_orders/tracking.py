@@ -480,8 +480,6 @@ class Event(ModelSQL, ModelView):
         "Who caused the event, for the dealer's eyes"
         if self.web_user:
             return self.web_user.email
-        if self.origin == 'staff' and self.user:
-            return self.user.rec_name
         return self.origin_string
 
 
