@@ -40,6 +40,9 @@ ROUTES = {
     '/orders/<int:sale_id>/order.pdf': (['GET'], 'sale', False),
     '/orders/<int:sale_id>/order.xlsx': (['GET'], 'sale', False),
     '/orders/<int:sale_id>/reorder': (['POST'], 'sale', False),
+    '/orders/<int:sale_id>/received': (['POST'], 'sale', False),
+    '/suggestions': (['GET'], None, False),
+    '/suggestions/cart': (['POST'], None, False),
     '/account/users': (['GET'], None, False),
     '/account/users/invite': (['POST'], None, False),
     '/account/users/<int:user_id>': (['POST'], 'user', False),
@@ -289,7 +292,7 @@ class PortalIsolationTestCase(unittest.TestCase):
             own_sale = self.admin.sale.sale.search(
                 [('dealer.code', '=', 'D0001'), ('state', '!=', 'draft')],
                 0, 1, None, {})[0]
-            for path in ['/', '/catalogue', '/cart', '/orders',
+            for path in ['/', '/catalogue', '/cart', '/orders', '/suggestions',
                     '/orders/%s' % own_sale,
                     '/orders/%s/order.pdf' % own_sale]:
                 with self.subTest(path=path):
@@ -301,6 +304,8 @@ class PortalIsolationTestCase(unittest.TestCase):
                     ('POST', '/cart/quick', {'lines': 'AC-1001 1'}),
                     ('POST', '/cart/checkout', {'reference': 'VIEW-1'}),
                     ('POST', '/orders/%s/reorder' % own_sale, {}),
+                    ('POST', '/orders/%s/received' % own_sale, {}),
+                    ('POST', '/suggestions/cart', {}),
                     ('GET', '/account/users', {}),
                     ('GET', '/account/addresses', {}),
                     ('POST', '/account/users/invite', {
