@@ -73,6 +73,44 @@ class RPCIsolationTestCase(unittest.TestCase):
             [], 0, None, None, ['dealer'], {})
         self.assertEqual({h['dealer'] for h in history}, {own})
 
+    def test_tracking_scoped(self):
+        """Integrators read the stage, promised date, ETA and timeline of
+        their dealer's orders, and the alerts and suggestions of their
+        dealer only"""
+        rpc = self.as_dealer()
+        own = self.dealer_ids['D0001']
+        sales = rpc.model.sale.sale.search_read(
+            [('state', '!=', 'draft')], 0, None, [('id', 'ASC')],
+            ['dms_stage', 'promised_date', 'eta', 'dms_events'], {})
+        self.assertTrue(sales)
+        self.assertTrue(all(s['dms_stage'] for s in sales))
+        events = rpc.model.dms.order.event.search_read(
+            [], 0, None, None,
+            ['sale.dealer', 'kind', 'date', 'description', 'origin'], {})
+        self.assertTrue(events)
+        self.assertEqual({e['sale.']['dealer'] for e in events}, {own})
+        self.assertEqual(
+            sorted(e['id'] for e in events),
+            sorted(i for s in sales for i in s['dms_events']))
+        self.assertTrue(all(e['description'] for e in events))
+        for model in ['dms.order.alert', 'dms.order.suggestion']:
+            with self.subTest(model=model):
+                records = getattr(rpc.model, model).search_read(
+                    [], 0, None, None, ['dealer'], {})
+                self.assertEqual(
+                    {r['dealer'] for r in records} - {own}, set())
+        # Another dealer's records, by id: refused
+        other_events = self.admin.model.dms.order.event.search(
+            [('sale.dealer', '=', self.dealer_ids['D0002'])],
+            0, 1, None, {})
+        self.assertTrue(other_events, "the demo has events for D0002")
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.dms.order.event.read(other_events, ['kind'], {})
+        # Reading is all: the timeline cannot be written
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.dms.order.event.write(
+                [events[0]['id']], {'note': 'forged'}, {})
+
     def test_factory_user_reads_all_dealers(self):
         "An integration user without dealer reads the whole network"
         rpc = self.server.rpc('erp_factory', PASSWORD)
