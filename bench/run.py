@@ -29,6 +29,8 @@ BENCHMARKS = {
     'statements': 'bench_statements.py',
     'batch': 'bench_batch.py',
     'catalogue': 'bench_catalogue.py',
+    'alerts': 'bench_alerts.py',
+    'suggestions': 'bench_suggestions.py',
     }
 COLUMNS = ['benchmark', 'baseline', 'dms', 'ratio', 'goal', 'status',
     'backend', 'date']
