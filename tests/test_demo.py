@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 """The demo database built by tools/demo.py: what `make run` promises (in
 README.md) is there, and running the generator again changes nothing."""
+import datetime as dt
 import unittest
 from collections import Counter
 
@@ -13,7 +14,16 @@ COUNTED = [
     'product.template', 'product.product', 'product.category',
     'product.price_list', 'sale.sale', 'sale.line', 'stock.move',
     'stock.inventory', 'company.employee', 'res.user',
+    'stock.shipment.out', 'carrier', 'dms.order.event', 'dms.order.alert',
+    'dms.order.suggestion',
     ]
+STAGES = {'received', 'confirmed', 'in_production', 'ready', 'shipped',
+    'delivered', 'cancelled'}
+
+
+def day(value):
+    "The date Tryton sends over XML-RPC as a struct"
+    return dt.date(value['year'], value['month'], value['day'])
 
 
 class DemoDataTestCase(unittest.TestCase):
@@ -84,6 +94,54 @@ class DemoDataTestCase(unittest.TestCase):
         states = {s['state'] for s in self.admin.model.sale.sale.search_read(
                 [('dealer', '!=', None)], 0, None, None, ['state'], {})}
         self.assertTrue({'draft', 'quotation', 'confirmed'} <= states)
+
+    def test_tracking(self):
+        "Orders in every stage; D0001 has a late order, a shipped one"
+        rpc = self.admin.model
+        stages = {s['dms_stage'] for s in rpc.sale.sale.search_read(
+                [('dealer', '!=', None)], 0, None, None, ['dms_stage'], {})}
+        self.assertLessEqual(STAGES, stages)
+
+        alerts = rpc.dms.order.alert.search_read([
+                ('dealer.code', '=', 'D0001'),
+                ('state', '=', 'open'),
+                ('kind', '=', 'late'),
+                ], 0, None, None, ['sale'], {})
+        self.assertTrue(alerts, "D0001 has no late order")
+        late, = rpc.sale.sale.read([alerts[0]['sale']],
+            ['dms_stage', 'promised_date', 'eta', 'dms_events'], {})
+        self.assertIn(late['dms_stage'],
+            {'confirmed', 'in_production', 'ready'})
+        self.assertGreater(day(late['eta']), day(late['promised_date']))
+        self.assertGreaterEqual(len(late['dms_events']), 4)
+
+        shipped = rpc.sale.sale.search_read([
+                ('dealer.code', '=', 'D0001'),
+                ('dms_stage', '=', 'shipped'),
+                ], 0, None, None, ['shipments'], {})
+        self.assertTrue(shipped, "D0001 has no shipped order")
+        shipments = rpc.stock.shipment.out.read(shipped[0]['shipments'],
+            ['state', 'carrier', 'tracking_number'], {})
+        self.assertTrue(shipments)
+        for shipment in shipments:
+            self.assertEqual(shipment['state'], 'done')
+            self.assertTrue(shipment['carrier'])
+            self.assertTrue(shipment['tracking_number'])
+
+        # A delivery exception raises an alert too
+        self.assertTrue(rpc.dms.order.alert.search_count([
+                    ('state', '=', 'open'), ('kind', '=', 'exception'),
+                    ], {}))
+
+    def test_suggestions(self):
+        "D0001 and D0005 order regularly: some products are due again"
+        suggestions = self.admin.model.dms.order.suggestion.search_read(
+            [], 0, None, None, ['dealer.code', 'quantity', 'orders'], {})
+        dealers = {s['dealer.']['code'] for s in suggestions}
+        self.assertLessEqual({'D0001', 'D0005'}, dealers)
+        for suggestion in suggestions:
+            self.assertGreater(suggestion['quantity'], 0)
+            self.assertGreaterEqual(suggestion['orders'], 3)
 
     def test_tier_history(self):
         "Some tier changes carry a reason"

@@ -13,7 +13,12 @@ translatable.  Then the demo is filled in, one phase at a time:
 - four dealer tiers, each with its price list, payment term and credit limit;
 - 24 dealers with their parties, portal accounts (password ``demo1234``),
   sub-dealers, states and tier changes;
-- 60 products in 6 categories, stock, and sales in several states.
+- 60 products in 6 categories, stock, and sales in several states;
+- their fulfilment: a carrier, stock allocated to the processing orders,
+  some in production, shipped with a tracking number or delivered, a
+  delivery exception, a late order of D0001, a cancelled quotation, a
+  regular order history of D0001 and D0005, then the alerts and the
+  replenishment suggestions.
 
 ``--size medium|large`` (or ``--dealers``, ``--products``, ``--sale-lines``)
 adds generated dealers ``D00001``..., products ``SKU-000001``... and
@@ -240,6 +245,18 @@ CATEGORIES = [
             ]),
     ]
 
+# The carrier of the demo shipments and its service product (code, English,
+# Chinese, price)
+CARRIER = ("SF Express", "顺丰速运")
+CARRIER_SERVICE = (
+    'SHIP-SF', "SF Express Standard Delivery", "顺丰标快", 20)
+# The dealers with a regular order history, every 2 to 4 weeks from and to
+# these days ago (after the stock count, long enough ago to be due again)
+HISTORY = ['D0001', 'D0005']
+HISTORY_DAYS = (115, 28)
+# Products the cross-module tests order: no history on them
+HISTORY_EXCLUDED = ['AC-1001', 'SP-6009', 'WM-3002']
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -373,6 +390,24 @@ def transaction(database, user=0, **context):
     context.setdefault('language', config.get('database', 'language'))
     with Transaction().start(database, user, context=context) as t:
         yield t
+
+
+def locking_transaction(database, user, context, func, tables=()):
+    """Run func(transaction) in a transaction that commits on success,
+    with the tables locked, and again with the locks it asks for (as
+    trytond's dispatcher does)"""
+    from trytond.transaction import TransactionError
+    context = dict(context)
+    context.setdefault('language', config.get('database', 'language'))
+    extras = {'_lock_tables': list(tables)}
+    while True:
+        with Transaction().start(
+                database, user, context=context, **extras) as t:
+            try:
+                return func(t)
+            except TransactionError as exception:
+                t.rollback()
+                exception.fix(extras)
 
 
 def admin_context(database):
@@ -1007,6 +1042,256 @@ def sale_line_with_product(Line, sale, product, quantity):
     return line
 
 
+# Fulfilment tracking
+
+def setup_tracking(database, admin_id, context, lang):
+    """Move the demo orders through every stage of their fulfilment
+
+    The carrier, a regular order history of D0001 and D0005 (for the
+    replenishment suggestions), the allocation of the stock to the
+    processing orders, some in production, shipped with a tracking number
+    or delivered, a delivery exception, a late order of D0001 and a
+    cancelled quotation; then the alerts scan and the suggestions.
+
+    One transaction: the carrier tells that it is done."""
+    pool = Pool(database)
+    Carrier = pool.get('carrier')
+    with transaction(database, admin_id, **context):
+        if Carrier.search([
+                    ('carrier_product.code', '=', CARRIER_SERVICE[0]),
+                    ]):
+            return
+    bar = progress("Tracking", 4)
+    # Stock allocation locks the moves and processing locks the sales:
+    # lock them at once instead of running again for each
+    locking_transaction(database, admin_id, context,
+        lambda t: track_orders(pool, t, lang, bar),
+        tables=['stock_move', 'sale_sale'])
+    bar.close()
+
+
+def track_orders(pool, t, lang, bar):
+    "The tracking of setup_tracking in the transaction t"
+    rng = random.Random(SEED)
+    bar.reset()
+    Cron = pool.get('ir.cron')
+    Sale = pool.get('sale.sale')
+    ShipmentOut = pool.get('stock.shipment.out')
+    Alert = pool.get('dms.order.alert')
+    Suggestion = pool.get('dms.order.suggestion')
+    Queue = pool.get('ir.queue')
+    carrier = create_carrier(pool, lang)
+    history = create_order_history(pool, rng, carrier)
+    bar.update()
+
+    sales = Sale.search([
+            ('reference', 'like', 'DEMO-D%'),
+            ('state', '=', 'processing'),
+            ], order=[('reference', 'ASC')])
+    Cron.stock_shipment_assign_try()
+    sales = Sale.browse([s.id for s in sales])
+    waiting = [s for s in sales if s.dms_stage == 'confirmed']
+    ready = [s for s in sales if s.dms_stage == 'ready']
+    # D0001 gets one order shipped: the first it has ready
+    d0001 = [s for s in ready if s.dealer.code == 'D0001'][:1]
+    others = [s for s in ready if s not in d0001]
+    to_ship = d0001 + others[1::3] + others[2::3]
+    to_deliver = others[2::3]
+    Sale.dms_start_production(waiting[::2])
+    ship(ShipmentOut, carrier, rng,
+        [m for s in to_ship for m in s.shipments])
+    Sale.dms_deliver(to_deliver)
+    bar.update()
+
+    # A delivery exception on a shipped order of another dealer
+    shipped = [s for s in Sale.browse([s.id for s in to_ship])
+        if s.dms_stage == 'shipped' and s.dealer.code != 'D0001']
+    if shipped:
+        ShipmentOut.write(list(shipped[0].shipments), {
+                'dms_exception': tr(lang,
+                    "Parcel damaged at the transfer hub: "
+                    "the carrier inspects it",
+                    "包裹在中转站破损，承运商正在查验"),
+                })
+    # A late order of D0001: the factory cannot make the promised date
+    late = [s for s in Sale.browse([s.id for s in sales])
+        if s.dealer.code == 'D0001'
+        and s.dms_stage in {'confirmed', 'in_production', 'ready'}][:1]
+    for sale in late:
+        Sale.write([sale], {
+                'eta': sale.promised_date + dt.timedelta(days=6),
+                })
+    # A quotation the dealer gave up
+    quotations = Sale.search([
+            ('reference', 'like', 'DEMO-D%'),
+            ('state', '=', 'quotation'),
+            ('dealer.code', 'not in', ['D0001', 'D0005']),
+            ], order=[('reference', 'ASC')], limit=1)
+    Sale.cancel(quotations)
+    # The shipped sales learn the state of their shipments
+    Sale.process(Sale.browse(list(history) + [s.id for s in to_ship]))
+    bar.update()
+
+    Alert.scan()
+    Suggestion.compute()
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    ends = {s.id: now - dt.timedelta(hours=1) for s in sales}
+    ends.update(history)
+    spread_events(pool, ends)
+    # The processing is done above and the demo e-mails no one: no task
+    # is left for a worker
+    Queue.delete(Queue.browse(t.tasks))
+    t.tasks.clear()
+    bar.update()
+
+
+def create_carrier(pool, lang):
+    "The carrier with its service product"
+    Carrier = pool.get('carrier')
+    Party = pool.get('party.party')
+    Template = pool.get('product.template')
+    ModelData = pool.get('ir.model.data')
+    code, en, zh, price = CARRIER_SERVICE
+    template, = Template.create([{
+                'code': code,
+                'name': en,
+                'type': 'service',
+                'default_uom': ModelData.get_id('product', 'uom_unit'),
+                'list_price': Decimal(price),
+                'products': [('create', [{
+                                'cost_price': Decimal(price) * 8 / 10,
+                                }])],
+                }])
+    translate(Template, [template], [zh])
+    party, = Party.create([{'name': tr(lang, *CARRIER)}])
+    carrier, = Carrier.create([{
+                'party': party.id,
+                'carrier_product': template.products[0].id,
+                }])
+    return carrier
+
+
+def ship(ShipmentOut, carrier, rng, shipments):
+    "Pick, pack and ship the shipments with the carrier"
+    ShipmentOut.write(shipments, {'carrier': carrier.id})
+    for shipment in shipments:
+        shipment.tracking_number = f'SF{rng.randrange(10**11, 10**12)}'
+    ShipmentOut.save(shipments)
+    ShipmentOut.pick(shipments)
+    ShipmentOut.pack(shipments)
+    ShipmentOut.do(shipments)
+
+
+def create_order_history(pool, rng, carrier):
+    """Orders of the same products every 2 to 4 weeks, delivered, the last
+    one long enough ago for them to be due again"""
+    Dealer = pool.get('dms.dealer')
+    Product = pool.get('product.product')
+    Location = pool.get('stock.location')
+    Sale = pool.get('sale.sale')
+    Line = pool.get('sale.line')
+    ShipmentOut = pool.get('stock.shipment.out')
+    Event = pool.get('dms.order.event')
+    today = dt.date.today()
+    warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+    with Transaction().set_context(
+            locations=[warehouse.id], stock_date_end=today):
+        products = Product.search([
+                ('code', 'in', demo_skus()),
+                ('code', 'not in', HISTORY_EXCLUDED),
+                ('type', '=', 'goods'),
+                ], order=[('code', 'ASC')])
+        # Enough stock left for the orders that wait for it
+        products = [p for p in products if p.quantity >= 100]
+    dealers = Dealer.search([('code', 'in', HISTORY)],
+        order=[('code', 'ASC')])
+    sale_defaults = Sale.default_get(list(Sale._fields), with_rec_name=False)
+    sales, shipped_on = [], []
+    for dealer in dealers:
+        ordered = {l.product for s in Sale.search([
+                        ('dealer', '=', dealer.id)]) for l in s.lines}
+        candidates = [p for p in products if p not in ordered]
+        chosen = rng.sample(candidates, 3)
+        usual = [rng.randint(4, 12) for _ in chosen]
+        # From after the stock count to four weeks ago: 4 orders at least
+        dates = [today - dt.timedelta(days=HISTORY_DAYS[0])]
+        while True:
+            date = dates[-1] + dt.timedelta(days=rng.randint(14, 28))
+            if date > today - dt.timedelta(days=HISTORY_DAYS[1]):
+                break
+            dates.append(date)
+        orders = len(dates)
+        for n, sale_date in enumerate(dates, 1):
+            sale = Sale(**sale_defaults)
+            sale.party = dealer.party
+            sale.on_change_party()
+            sale.dealer = dealer
+            sale.reference = f'HIST-{dealer.code}-{n:02d}'
+            sale.sale_date = sale_date
+            sale.promised_date = sale_date + dt.timedelta(days=7)
+            # Every other order but the last leaves out one of the products
+            lines = [(p, q) for i, (p, q) in enumerate(zip(chosen, usual))
+                if n % 2 or n == orders or i != n % 3]
+            sale.lines = [sale_line_with_product(Line, sale, product,
+                        max(1, quantity + rng.randint(-2, 2)))
+                for product, quantity in lines]
+            sales.append(sale)
+            shipped_on.append(sale_date + dt.timedelta(
+                    days=rng.randint(2, 5)))
+    Sale.save(sales)
+    Sale.quote(sales)
+    Sale.confirm(sales)
+    Sale.process(sales)
+    shipments = []
+    for sale, date in zip(sales, shipped_on):
+        for shipment in sale.shipments:
+            shipment.planned_date = shipment.effective_date = date
+            shipments.append(shipment)
+    ShipmentOut.save(shipments)
+    ShipmentOut.assign_try(shipments)
+    ShipmentOut.assign_force([s for s in shipments if s.state == 'waiting'])
+    ship(ShipmentOut, carrier, rng, shipments)
+    Sale.dms_deliver(sales)
+    # Delivered two days after they were shipped
+    delivered = {s.id: dt.datetime.combine(
+            date + dt.timedelta(days=2), dt.time(10))
+        for s, date in zip(sales, shipped_on)}
+    with Transaction().set_context(_dms_tracking=True):
+        Sale.write(*[x for s in sales
+                for x in ([s], {'dms_stage_date': delivered[s.id]})])
+    # The ETAs computed from today's date before the shipments were dated
+    Event.delete(Event.search([
+                ('sale', 'in', [s.id for s in sales]),
+                ('kind', '=', 'eta'),
+                ('date_value', '>', max(delivered.values()).date()),
+                ]))
+    return delivered
+
+
+def spread_events(pool, ends):
+    """Date the timelines of the orders from their sale date to their end
+    ({sale id: datetime}), as if they had happened over the days, in the
+    same order; the alerts keep the date they were raised"""
+    Event = pool.get('dms.order.event')
+    Sale = pool.get('sale.sale')
+    to_write = []
+    for sale in Sale.browse(list(ends)):
+        events = sorted((e for e in sale.dms_events if e.kind != 'alert'),
+            key=lambda e: (e.date, e.id))
+        start = dt.datetime.combine(sale.sale_date, dt.time(9))
+        end = ends[sale.id]
+        if len(events) < 2 or start >= end:
+            continue
+        days = (end.date() - start.date()).days / (len(events) - 1)
+        for i, event in enumerate(events):
+            # In office hours, later on the day for each event
+            date = min(start + dt.timedelta(
+                    days=round(days * i), minutes=23 * i), end)
+            to_write.extend([[event], {'date': date}])
+    if to_write:
+        Event.write(*to_write)
+
+
 # Generated data for benchmarks
 
 def generate_products(database, admin_id, context, count):
@@ -1243,6 +1528,7 @@ def main(argv=None):
     setup_products(database, company_id, admin_id, context)
     setup_stock(database, admin_id, context)
     setup_sales(database, admin_id, context)
+    setup_tracking(database, admin_id, context, args.lang)
     generate_products(database, admin_id, context, args.products)
     generate_dealers(
         database, admin_id, context, args.dealers, args.lang, reps)
