@@ -12,6 +12,7 @@ from collections import defaultdict
 from sql import Literal, Null
 from sql.operators import Equal
 
+from trytond import backend
 from trytond.config import config as tconfig
 from trytond.i18n import gettext
 from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
@@ -122,6 +123,14 @@ class Alert(ModelSQL, ModelView):
             return sale.dms_supply_note or gettext(
                 'dms_orders.msg_alert_unallocated')
 
+    @property
+    def dealer_description(self):
+        """What is wrong, for the dealer: the demand of other orders
+        waiting for the same stock is the factory's business"""
+        if self.kind == 'unallocated':
+            return gettext('dms_orders.msg_alert_unallocated')
+        return self.description
+
     @classmethod
     def _causes(cls):
         """The current causes: {(sale id, kind): (dealer id, stage)}, from
@@ -186,13 +195,19 @@ class Alert(ModelSQL, ModelView):
                 where=table.state == 'open'))
         open_ = {(sale, kind): id_ for id_, sale, kind in cursor}
         now = dt.datetime.now()
-        new = cls.create([{
-                    'sale': sale,
-                    'kind': kind,
-                    'dealer': causes[(sale, kind)][0],
-                    'stage': causes[(sale, kind)][1],
-                    'raised_at': now,
-                    } for sale, kind in sorted(set(causes) - set(open_))])
+        to_create = [{
+                'sale': sale,
+                'kind': kind,
+                'dealer': causes[(sale, kind)][0],
+                'stage': causes[(sale, kind)][1],
+                'raised_at': now,
+                } for sale, kind in sorted(set(causes) - set(open_))]
+        # SQLite has no partial unique index: Tryton checks the open causes
+        # in Python with one nested condition per record, too deep for the
+        # SQLite parser beyond a few dozen records
+        new = []
+        for sub in grouped_slice(to_create, 50):
+            new.extend(cls.create(list(sub)))
         closed = cls.browse(sorted(
                 id_ for cause, id_ in open_.items() if cause not in causes))
         if closed:
@@ -331,7 +346,7 @@ class Alert(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         result = defaultdict(list)
         ids = [int(s) for s in sales]
-        for sub in grouped_slice(ids):
+        for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(table.id,
                     where=reduce_ids(table.sale, sub)
                     & (table.state == 'open')))

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Response
 
@@ -463,7 +464,21 @@ def _order_page(portal, sale, status=200, errors=()):
                 ('sale', '=', sale.id), ('state', '=', 'open')]),
         events=sorted(sale.dms_events,
             key=lambda e: (e.date, e.id), reverse=True),
-        errors=list(errors))
+        local=_local_time(sale.company), errors=list(errors))
+
+
+def _local_time(company):
+    "Tryton stores UTC times: shown in the company's time zone"
+    try:
+        zone = ZoneInfo(company.timezone) if company.timezone else None
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = None
+
+    def local(value):
+        if zone:
+            value = value.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+        return value
+    return local
 
 
 @route('/orders/<int:sale_id>')

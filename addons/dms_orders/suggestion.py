@@ -118,7 +118,7 @@ class Suggestion(ModelSQL, ModelView):
             where &= sale.dealer.in_(dealer_ids or [-1])
         query = sale.join(line, condition=line.sale == sale.id).select(
             sale.dealer, line.product,
-            Count(Literal('*'), distinct=False),
+            Count(line.id),
             Count(sale.id, distinct=True),
             Sum(line.quantity),
             Min(sale.sale_date), Max(sale.sale_date),
@@ -188,7 +188,7 @@ class Suggestion(ModelSQL, ModelView):
         if dealer_ids is None:
             cursor.execute(*table.delete())
         else:
-            for sub in grouped_slice(dealer_ids):
+            for sub in grouped_slice(dealer_ids, backend.MAX_QUERY_PARAMS):
                 cursor.execute(*table.delete(
                         where=table.dealer.in_(list(sub))))
         if to_insert:

@@ -10,6 +10,8 @@ dated event of the order's timeline, with who or what caused it."""
 import datetime as dt
 from collections import defaultdict
 
+from sql import Literal
+
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -105,6 +107,10 @@ class Sale(metaclass=PoolMeta):
                 Index(t,
                     (t.promised_date, Index.Range()),
                     where=t.dms_stage.in_(OPEN_STAGES)),
+                Index(t,
+                    (t.dms_unallocated, Index.Equality()),
+                    where=(t.dms_unallocated == Literal(True))
+                    & t.dms_stage.in_(OPEN_STAGES)),
                 })
         cls._buttons.update({
                 'dms_start_production': {
@@ -221,10 +227,13 @@ class Sale(metaclass=PoolMeta):
                 return None
             return 'received'
         shipments = [s for s in self.shipments if s.state != 'cancelled']
-        if shipments and all(s.state == 'done' for s in shipments):
+        # Tryton 8 ships in two steps (shipped, then done): both left the
+        # factory
+        if shipments and all(
+                s.state in {'shipped', 'done'} for s in shipments):
             stage = 'shipped'
         elif shipments and all(
-                s.state in {'assigned', 'picked', 'packed', 'done'}
+                s.state in {'assigned', 'picked', 'packed', 'shipped', 'done'}
                 for s in shipments):
             stage = 'ready'
         elif state == 'done':
@@ -298,7 +307,7 @@ class Sale(metaclass=PoolMeta):
     def _dms_shipped_eta(self, config, today):
         dates = [
             s.effective_date for s in self.shipments
-            if s.state == 'done' and s.effective_date]
+            if s.state in {'shipped', 'done'} and s.effective_date]
         if dates:
             return max(dates) + dt.timedelta(days=config.transit_days or 0)
 
@@ -316,7 +325,8 @@ class Sale(metaclass=PoolMeta):
                 continue
             dates = [
                 s.planned_date for s in sale.shipments
-                if s.state not in {'done', 'cancelled'} and s.planned_date]
+                if s.state not in {'shipped', 'done', 'cancelled'}
+                and s.planned_date]
             if not dates:
                 continue
             eta = max(dates) + dt.timedelta(days=config.transit_days or 0)
@@ -455,8 +465,11 @@ class Event(ModelSQL, ModelView):
                 if self.date_value else '-')
         elif kind == 'shipment':
             shipment = self.shipment
-            text = gettext('dms_orders.msg_event_shipment_%s' % (
-                    self.note or 'done'),
+            note = self.note or 'done'
+            if note == 'done' and shipment and not (
+                    shipment.carrier or shipment.tracking_number):
+                note = 'left'
+            text = gettext('dms_orders.msg_event_shipment_%s' % note,
                 shipment=shipment.number if shipment else '',
                 carrier=(shipment.carrier.rec_name
                     if shipment and shipment.carrier else '-'),
@@ -545,6 +558,7 @@ class ShipmentOut(metaclass=PoolMeta):
     def on_modification(cls, mode, shipments, field_names=None):
         pool = Pool()
         Sale = pool.get('sale.sale')
+        Event = pool.get('dms.order.event')
         super().on_modification(mode, shipments, field_names=field_names)
         if mode == 'delete' or Transaction().context.get('_dms_tracking'):
             return
@@ -556,7 +570,14 @@ class ShipmentOut(metaclass=PoolMeta):
             if mode == 'write' and 'state' in field_names:
                 events = []
                 for shipment in shipments:
-                    if shipment.state == 'done':
+                    # Shipped in one step (done) or two (shipped, done):
+                    # the event once, when it leaves
+                    if shipment.state in {'shipped', 'done'} and not (
+                            Event.search([
+                                    ('shipment', '=', shipment.id),
+                                    ('kind', '=', 'shipment'),
+                                    ('note', '=', 'done'),
+                                    ], limit=1)):
                         for sale in cls._dms_sales_of([shipment]):
                             events.append(Sale._dms_event(
                                     sale, 'shipment', shipment=shipment,
