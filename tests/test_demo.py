@@ -137,6 +137,22 @@ class DemoDataTestCase(unittest.TestCase):
                     ('state', '=', 'open'), ('kind', '=', 'exception'),
                     ], {}))
 
+        # The scheduled actions know the factory's company: trytond-cron
+        # runs the stock allocation (priority supply) for it
+        company, = rpc.company.company.search([], 0, None, None, {})
+        crons = rpc.ir.cron.search_read([
+                ('method', 'in', [
+                        'ir.cron|stock_shipment_assign_try',
+                        'dms.order.alert|scan',
+                        'dms.order.suggestion|compute_all',
+                        ]),
+                ], 0, None, None, ['method', 'companies', 'active'], {})
+        self.assertEqual(len(crons), 3, crons)
+        for cron in crons:
+            self.assertEqual(
+                (cron['active'], cron['companies']), (True, [company]),
+                cron)
+
     def test_suggestions(self):
         "D0001 and D0005 order regularly: some products are due again"
         suggestions = self.admin.model.dms.order.suggestion.search_read(

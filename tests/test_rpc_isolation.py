@@ -100,8 +100,13 @@ class RPCIsolationTestCase(unittest.TestCase):
             with self.subTest(model=model):
                 records = getattr(rpc.model, model).search_read(
                     [], 0, None, None, ['dealer'], {})
-                self.assertEqual(
-                    {r['dealer'] for r in records} - {own}, set())
+                self.assertTrue(records, "the demo has some for D0001")
+                self.assertEqual({r['dealer'] for r in records}, {own})
+                others = getattr(self.admin.model, model).search(
+                    [('dealer', '!=', own)], 0, 1, None, {})
+                self.assertTrue(others, "the demo has others")
+                with self.assertRaises(xmlrpc.client.Fault):
+                    getattr(rpc.model, model).read(others, ['dealer'], {})
         # Another dealer's records, by id: refused
         other_events = self.admin.model.dms.order.event.search(
             [('sale.dealer', '=', self.dealer_ids['D0002'])],
@@ -113,6 +118,30 @@ class RPCIsolationTestCase(unittest.TestCase):
         with self.assertRaises(xmlrpc.client.Fault):
             rpc.model.dms.order.event.write(
                 [events[0]['id']], {'note': 'forged'}, {})
+
+    def test_supply_note_hides_other_orders(self):
+        """Staff read why an order waits for stock (the demand of the
+        orders served first); the dealer's integration reads only that it
+        waits"""
+        rpc = self.as_dealer()
+        waiting = self.admin.model.sale.sale.search_read(
+            [('dealer', '=', self.dealer_ids['D0001']),
+                ('dms_unallocated', '=', True)],
+            0, None, None, ['dms_supply_note'], {})
+        self.assertTrue(waiting, "the demo has D0001 orders waiting")
+        ids = [s['id'] for s in waiting]
+        self.assertTrue(all('waiting for orders served first'
+                in s['dms_supply_note'] for s in waiting), waiting)
+        plain = 'The order waits for stock.'
+        for record in rpc.model.sale.sale.read(
+                ids, ['dms_supply_note'], {}):
+            self.assertEqual(record['dms_supply_note'], plain)
+        alerts = rpc.model.dms.order.alert.search_read(
+            [('sale', 'in', ids), ('kind', '=', 'unallocated')],
+            0, None, None, ['description'], {})
+        self.assertTrue(alerts)
+        for alert in alerts:
+            self.assertEqual(alert['description'], plain)
 
     def test_factory_user_reads_all_dealers(self):
         "An integration user without dealer reads the whole network"

@@ -1082,6 +1082,14 @@ def track_orders(pool, t, lang, bar):
     Queue = pool.get('ir.queue')
     carrier = create_carrier(pool, lang)
     history = create_order_history(pool, rng, carrier)
+    # Tryton registers on a scheduled action the companies existing when it
+    # is created: none, the modules being activated before the company.
+    # Without a company, the stock allocation (priority supply) finds no
+    # shipment when trytond-cron runs it.
+    Company = pool.get('company.company')
+    Cron.write(Cron.search([('companies', '=', None)]), {
+            'companies': [('add', [c.id for c in Company.search([])])],
+            })
     bar.update()
 
     sales = Sale.search([

@@ -12,7 +12,6 @@ from collections import defaultdict
 from sql import Literal, Null
 from sql.operators import Equal
 
-from trytond import backend
 from trytond.config import config as tconfig
 from trytond.i18n import gettext
 from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
@@ -20,7 +19,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report, get_email
 from trytond.sendmail import send_message_transactional
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
 
@@ -176,7 +175,9 @@ class Alert(ModelSQL, ModelView):
                 ])
         for shipment in shipments:
             for record in shipment._dms_sales():
-                if record.dealer and record.dms_stage in OPEN_STAGES:
+                # Damage is often found on arrival: delivered orders too
+                if record.dealer and record.dms_stage in (
+                        [*OPEN_STAGES, 'delivered']):
                     causes[(record.id, 'exception')] = (
                         record.dealer.id, record.dms_stage)
         return causes
@@ -321,12 +322,12 @@ class Alert(ModelSQL, ModelView):
                 ('dealer_role', 'in', ['admin', 'buyer']),
                 ('email', '!=', None),
                 ])
+        users_of = defaultdict(list)
+        for user in users:
+            users_of[user.dealer].append((user, user.languages))
         from_ = tconfig.get('email', 'from')
         for alert in alerts:
-            for user in users:
-                if user.dealer != alert.dealer:
-                    continue
-                languages = user.languages
+            for user, languages in users_of[alert.dealer]:
                 msg, _ = get_email(
                     'dms.order.alert.email', alert, languages)
                 with Transaction().set_context(
@@ -338,21 +339,6 @@ class Alert(ModelSQL, ModelView):
                 msg['To'] = user.email
                 msg['Subject'] = subject
                 send_message_transactional(msg)
-
-    @classmethod
-    def open_of(cls, sales):
-        "The open alerts per sale id"
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
-        result = defaultdict(list)
-        ids = [int(s) for s in sales]
-        for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*table.select(table.id,
-                    where=reduce_ids(table.sale, sub)
-                    & (table.state == 'open')))
-            for alert in cls.browse([r[0] for r in cursor]):
-                result[alert.sale.id].append(alert)
-        return result
 
 
 class AlertEmail(Report):

@@ -5,11 +5,11 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Response
 
 from trytond.tools import escape_wildcard
+from trytond.tools.timezone import UTC, get_tzinfo
 
 from dms_dealer.routes import sale_states
 from dms_dealer.portal import (
@@ -459,7 +459,7 @@ def _order_page(portal, sale, status=200, errors=()):
         states=sale_states(portal._),
         shipment_states=shipment_states(portal._),
         stages=stage_names(portal._), kinds=alert_kinds(portal._),
-        progress=[s for s in STAGE_PROGRESS],
+        progress=STAGE_PROGRESS,
         alerts=Alert.search([
                 ('sale', '=', sale.id), ('state', '=', 'open')]),
         events=sorted(sale.dms_events,
@@ -469,15 +469,10 @@ def _order_page(portal, sale, status=200, errors=()):
 
 def _local_time(company):
     "Tryton stores UTC times: shown in the company's time zone"
-    try:
-        zone = ZoneInfo(company.timezone) if company.timezone else None
-    except (ValueError, ZoneInfoNotFoundError):
-        zone = None
+    zone = get_tzinfo(company.timezone) if company.timezone else UTC
 
     def local(value):
-        if zone:
-            value = value.replace(tzinfo=dt.timezone.utc).astimezone(zone)
-        return value
+        return value.replace(tzinfo=UTC).astimezone(zone)
     return local
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
-from sql.conditionals import Case
+from sql.conditionals import Case, Coalesce
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -109,9 +109,13 @@ class Suggestion(ModelSQL, ModelView):
         year_ago = today - dt.timedelta(days=365)
         season_end = year_ago + dt.timedelta(
             days=config.suggestion_season_days)
+        # An order just placed counts before its confirmation (which
+        # sets the sale date), on its quotation date
+        date = Coalesce(sale.sale_date, sale.quotation_date)
         where = ((sale.dealer != Null)
-            & sale.state.in_(['confirmed', 'processing', 'done'])
-            & (sale.sale_date >= start) & (sale.sale_date <= today)
+            & sale.state.in_(
+                ['quotation', 'confirmed', 'processing', 'done'])
+            & (date >= start) & (date <= today)
             & (line.type == 'line') & (line.product != Null)
             & (line.quantity > 0))
         if dealer_ids is not None:
@@ -121,11 +125,11 @@ class Suggestion(ModelSQL, ModelView):
             Count(line.id),
             Count(sale.id, distinct=True),
             Sum(line.quantity),
-            Min(sale.sale_date), Max(sale.sale_date),
-            Sum(Case((sale.sale_date > year_ago, line.quantity),
+            Min(date), Max(date),
+            Sum(Case((date > year_ago, line.quantity),
                     else_=Literal(0))),
-            Sum(Case(((sale.sale_date >= year_ago)
-                        & (sale.sale_date < season_end), line.quantity),
+            Sum(Case(((date >= year_ago)
+                        & (date < season_end), line.quantity),
                     else_=Literal(0))),
             where=where,
             group_by=[sale.dealer, line.product])

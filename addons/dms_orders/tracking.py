@@ -29,7 +29,6 @@ STAGES = [
     ('delivered', "Delivered"),
     ('cancelled', "Cancelled"),
     ]
-STAGE_ORDER = {s: i for i, (s, _) in enumerate(STAGES)}
 OPEN_STAGES = ['received', 'confirmed', 'in_production', 'ready', 'shipped']
 ORIGINS = [
     ('staff', "Factory Staff"),
@@ -377,6 +376,12 @@ class Sale(metaclass=PoolMeta):
     def get_dms_supply_note(cls, sales, name):
         pool = Pool()
         ShipmentOut = pool.get('stock.shipment.out')
+        User = pool.get('res.user')
+        if User.get_dealer():
+            # The demand of other dealers' orders waiting for the same
+            # stock is the factory's business
+            return {s.id: gettext('dms_orders.msg_alert_unallocated')
+                if s.dms_unallocated else None for s in sales}
         return ShipmentOut.dms_waiting_notes(sales)
 
 
@@ -566,19 +571,29 @@ class ShipmentOut(metaclass=PoolMeta):
             sales = cls._dms_sales_of(shipments)
             if sales:
                 Sale.dms_track(sales)
-                Sale.dms_follow_shipments(sales)
+                # The ETA follows the planned dates of the shipments still
+                # to leave: not on every step of the picking, which would
+                # undo the ETA a planner set
+                left = {'shipped', 'done', 'cancelled'}
+                if (mode == 'create' or 'planned_date' in field_names
+                        or any(s.state in left for s in shipments)):
+                    Sale.dms_follow_shipments(sales)
             if mode == 'write' and 'state' in field_names:
+                # Shipped in one step (done) or two (shipped, done): the
+                # event once, when it leaves
+                leaving = [
+                    s for s in shipments if s.state in {'shipped', 'done'}]
+                logged = {e.shipment.id for e in Event.search([
+                            ('shipment', 'in', [s.id for s in leaving]),
+                            ('kind', '=', 'shipment'),
+                            ('note', '=', 'done'),
+                            ])} if leaving else set()
                 events = []
-                for shipment in shipments:
-                    # Shipped in one step (done) or two (shipped, done):
-                    # the event once, when it leaves
-                    if shipment.state in {'shipped', 'done'} and not (
-                            Event.search([
-                                    ('shipment', '=', shipment.id),
-                                    ('kind', '=', 'shipment'),
-                                    ('note', '=', 'done'),
-                                    ], limit=1)):
-                        for sale in cls._dms_sales_of([shipment]):
+                for shipment in leaving:
+                    if shipment.id in logged:
+                        continue
+                    for sale in shipment._dms_sales():
+                        if sale.dealer:
                             events.append(Sale._dms_event(
                                     sale, 'shipment', shipment=shipment,
                                     note='done'))

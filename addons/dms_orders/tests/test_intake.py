@@ -28,8 +28,6 @@ class IntakeTestMixin:
         Dealer = pool.get('dms.dealer')
         Template = pool.get('product.template')
         Uom = pool.get('product.uom')
-        Location = pool.get('stock.location')
-        Move = pool.get('stock.move')
         User = pool.get('res.user')
         Group = pool.get('res.group')
         ModelData = pool.get('ir.model.data')
@@ -80,20 +78,9 @@ class IntakeTestMixin:
                             'dms_orderable': False}),
                     ]])
         self.products = {t.products[0].code: t.products[0] for t in templates}
-        warehouse, = Location.search([('type', '=', 'warehouse')])
-        supplier, = Location.search([('code', '=', 'SUP')])
-        stock = stock or {'AC-1': 10, 'FR-1': 100, 'GOLD-ONLY': 5}
-        moves = Move.create([{
-                    'product': self.products[code].id,
-                    'unit': unit.id,
-                    'quantity': quantity,
-                    'from_location': supplier.id,
-                    'to_location': warehouse.storage_location.id,
-                    'company': company.id,
-                    'unit_price': Decimal(1),
-                    'currency': company.currency.id,
-                    } for code, quantity in stock.items()])
-        Move.do(moves)
+        # (also called on a test class by setUpClass)
+        IntakeTestMixin.add_stock(
+            self, stock or {'AC-1': 10, 'FR-1': 100, 'GOLD-ONLY': 5})
 
         integration = Group(ModelData.get_id(
                 'dms_dealer', 'group_dms_integration'))
@@ -105,6 +92,26 @@ class IntakeTestMixin:
                     'company': company.id,
                     } for login, dealer in [
                     ('erp_a', self.dealer_a.id), ('erp', None)]])
+
+    def add_stock(self, stock):
+        "Receive the quantities per product code in the warehouse"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Move = pool.get('stock.move')
+        warehouse, = Location.search([('type', '=', 'warehouse')])
+        supplier, = Location.search([('code', '=', 'SUP')])
+        company = self.company
+        moves = Move.create([{
+                    'product': self.products[code].id,
+                    'unit': self.products[code].default_uom.id,
+                    'quantity': quantity,
+                    'from_location': supplier.id,
+                    'to_location': warehouse.storage_location.id,
+                    'company': company.id,
+                    'unit_price': Decimal(1),
+                    'currency': company.currency.id,
+                    } for code, quantity in stock.items()])
+        Move.do(moves)
 
     def submit(self, orders, user=None):
         pool = Pool()

@@ -249,33 +249,46 @@ class PortalTrackingTestCase(RouteTestCase):
             pool = Pool()
             Sale = pool.get('sale.sale')
             Intake = pool.get('dms.order.intake')
-            for n in range(4):
-                result, = Intake.submit([{
-                            'dealer_code': 'A',
-                            'external_reference': 'HIST-%s' % n,
-                            'lines': [{'product_code': 'FR-1',
-                                    'quantity': 6}]}])
-                sale = Sale(result['sale'])
-                Sale.confirm([sale])
-                Sale.write([sale], {
-                        'sale_date': today - dt.timedelta(days=30 + 14 * n)})
+            for dealer, code in [('A', 'FR-1'), ('B', 'AC-1')]:
+                for n in range(4):
+                    result, = Intake.submit([{
+                                'dealer_code': dealer,
+                                'external_reference': 'HIST-%s' % n,
+                                'lines': [{'product_code': code,
+                                        'quantity': 6}]}])
+                    sale = Sale(result['sale'])
+                    Sale.confirm([sale])
+                    Sale.write([sale], {
+                            'sale_date': today - dt.timedelta(
+                                days=30 + 14 * n)})
         self.staff(history)
         self.run_cron('cron_suggestion_compute')
 
         client = self.client_for('buyer@a.example.com')
-        self.assertIn('suggestions',
+        self.assertIn('id="home-suggestions"',
             client.get(self.url()).get_data(as_text=True))
         html = client.get(self.url('suggestions')).get_data(as_text=True)
         self.assertIn('You order about 6 every 2 weeks; last order 4 weeks '
             'ago.', html)
+        self.assertIn('FR-1', html)
+        self.assertNotIn('AC-1', html)
+        # B sees and takes its own suggestions only
         client_b = self.client_for('buyer@b.example.com')
         html_b = client_b.get(self.url('suggestions')).get_data(as_text=True)
+        self.assertIn('AC-1', html_b)
         self.assertNotIn('FR-1', html_b)
-        self.assertEqual(self.post(client_b, 'suggestions/cart').status_code,
-            HTTPStatus.BAD_REQUEST)
+        response = self.post(client_b, 'suggestions/cart')
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        section = response.get_data(as_text=True).split(
+            'id="cart-lines"', 1)[1].split('</table>')[0]
+        self.assertEqual(
+            re.findall(r'<td data-label="Code">([^<]*)</td>', section),
+            ['AC-1'])
         viewer = self.client_for('viewer@a.example.com')
         self.assertEqual(self.post(viewer, 'suggestions/cart').status_code,
             HTTPStatus.NOT_FOUND)
+        self.assertNotIn('id="home-suggestions"',
+            viewer.get(self.url()).get_data(as_text=True))
 
         response = self.post(client, 'suggestions/cart')
         self.assertEqual(response.status_code, HTTPStatus.OK)

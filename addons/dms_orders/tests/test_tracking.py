@@ -194,6 +194,18 @@ class TrackingTestMixin:
         self.assertEqual(
             (event.kind, event.date_value, event.origin),
             ('eta', days(20), 'staff'))
+        # The stock allocated and picked: the planner's ETA stays
+        shipment, = sale.shipments
+        ShipmentOut = pool.get('stock.shipment.out')
+        ShipmentOut.assign_try([shipment])
+        ShipmentOut.pick([shipment])
+        sale = Sale(sale.id)
+        self.assertEqual(sale.dms_stage, 'ready')
+        self.assertEqual(sale.eta, days(20))
+        # A new planned date of the shipment is followed again
+        ShipmentOut.write([shipment], {'planned_date': days(2)})
+        transit = pool.get('dms.configuration')(1).transit_days or 0
+        self.assertEqual(Sale(sale.id).eta, days(2 + transit))
 
     @with_transaction()
     def test_alerts(self):
@@ -288,6 +300,17 @@ class TrackingTestMixin:
         self.assertEqual(
             Alert.search_count([('state', '=', 'open')]), 1)
 
+        # Damage found on arrival: a delivered order gets the alert too
+        ShipmentOut.assign_try([shipment])
+        self.ship(shipment)
+        Sale.dms_deliver([on_time])
+        ShipmentOut.write([shipment], {'dms_exception': "Broken on arrival"})
+        new, closed = Alert.scan()
+        self.assertEqual([(a.sale, a.kind, a.stage) for a in new],
+            [(on_time, 'exception', 'delivered')])
+        self.assertEqual([(a.sale, a.kind) for a in closed],
+            [(on_time, 'stalled')])
+
     @with_transaction()
     def test_priority_supply(self):
         "Scarce stock goes to the higher tier first, then to older orders"
@@ -308,8 +331,9 @@ class TrackingTestMixin:
         line = [{'product_code': 'AC-1', 'quantity': 4}]
         # The lowest tier orders first, the highest last
         orders = {}
+        # and the newer Silver order is created before the older one
         for reference, dealer, date in [
-                ('SILVER-OLD', 'B', days(-3)), ('SILVER-NEW', 'S2', days(-1)),
+                ('SILVER-NEW', 'S2', days(-1)), ('SILVER-OLD', 'B', days(-3)),
                 ('GOLD', 'A', days(-2)), ('PLATINUM', 'P', days(0))]:
             sale = self.new_order(reference, dealer=dealer, lines=line)
             sale.sale_date = date
@@ -338,6 +362,23 @@ class TrackingTestMixin:
         self.assertIn("4 u needed", new_sale.dms_supply_note)
         self.assertIn("2 u waiting", new_sale.dms_supply_note)
         self.assertIsNone(Sale(orders['GOLD'].id).dms_supply_note)
+        # The scan raises a 'waiting for stock' alert on both; the dealer
+        # reads that it waits, not the demand of the others
+        Alert = pool.get('dms.order.alert')
+        new, _ = Alert.scan()
+        self.assertEqual(
+            sorted((a.sale.external_reference, a.kind) for a in new),
+            [('SILVER-NEW', 'unallocated'), ('SILVER-OLD', 'unallocated')])
+        for alert in new:
+            self.assertIn("waiting for orders served first",
+                alert.description)
+            self.assertEqual(alert.dealer_description,
+                "The order waits for stock.")
+        # More stock: the next run serves them and the alerts close
+        self.add_stock({'AC-1': 6})
+        Cron.stock_shipment_assign_try()
+        self.assertFalse(Sale(orders['SILVER-NEW'].id).dms_unallocated)
+        self.assertEqual(sorted(Alert.scan()[1]), sorted(new))
 
     @with_transaction()
     def test_suggestions(self):
@@ -391,6 +432,17 @@ class TrackingTestMixin:
         # 6.45 x 1.79 = 11.6, rounded up to the multiple of 2
         self.assertEqual((fr.orders, fr.quantity), (44, 12))
         self.assertIn("Last year", fr.reason)
+
+        # An order just placed (a quotation, not confirmed yet) counts:
+        # AC-1 is no longer due for A
+        result, = self.submit([self.order('JUST-NOW', dealer='A', lines=[
+                        {'product_code': 'AC-1', 'quantity': 40}])])
+        self.assertEqual(Sale(result['sale']).state, 'quotation')
+        Suggestion.compute([self.dealer_a])
+        self.assertEqual(
+            Suggestion.search_count([('dealer', '=', self.dealer_a.id)]), 0)
+        self.assertEqual(
+            Suggestion.search_count([('dealer', '=', self.dealer_b.id)]), 1)
 
         # Inactive products and suspended dealers get none
         Template.write([self.products['AC-1'].template], {'active': False})
