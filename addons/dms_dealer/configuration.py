@@ -16,3 +16,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     default_tier = fields.Many2One(
         'dms.dealer.tier', "Default Tier",
         help="The tier proposed for new dealers.")
+    portal_url = fields.Char(
+        "Portal Address",
+        help="The address of the dealer portal for the links of the "
+        "e-mails, e.g. https://dms.example.com/dms/portal/")

@@ -402,6 +402,72 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
     def change_tier(cls, dealers):
         pass
 
+    def dms_product_domain(self):
+        "The domain of the products the dealer may see"
+        return [('salable', '=', True)]
+
+    @classmethod
+    def responsible_users(cls, dealers):
+        """The factory users to notify per dealer: the users of its sales
+        representative, else the active DMS managers"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
+        reps = {d.sales_rep for d in dealers if d.sales_rep}
+        users_of = defaultdict(list)
+        if reps:
+            for user in User.search([
+                        ('employees', 'in', [r.id for r in reps]),
+                        ]):
+                for employee in user.employees:
+                    users_of[employee].append(user)
+        managers = None
+        result = {}
+        for dealer in dealers:
+            users = users_of.get(dealer.sales_rep) if dealer.sales_rep else []
+            if not users:
+                if managers is None:
+                    group = Group(ModelData.get_id(
+                            'dms_dealer', 'group_dms_manager'))
+                    managers = [u for u in group.users if u.active]
+                users = managers
+            result[dealer] = users
+        return result
+
+    @classmethod
+    def notify_staff(cls, dealers_records, message_id, model, action=None,
+            icon='tryton-notification', **variables):
+        """One in-app notification per responsible user of the records of
+        each dealer: dealers_records is [(dealer, record)]"""
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        users = cls.responsible_users({d for d, _ in dealers_records})
+        per_user = defaultdict(list)
+        for dealer, record in dealers_records:
+            for user in users[dealer]:
+                per_user[user].append((dealer, record))
+        to_create = []
+        for user, items in per_user.items():
+            with Transaction().set_context(language=user.language.code
+                    if user.language else None):
+                for dealer, record in items:
+                    record = record.__class__(record.id)
+                    to_create.append({
+                            'user': user.id,
+                            'label': gettext(message_id,
+                                record=record.rec_name,
+                                dealer=dealer.rec_name,
+                                **variables)[:255],
+                            'description': dealer.rec_name[:255],
+                            'icon': icon,
+                            'model': model,
+                            'records': str([record.id]),
+                            'action': action,
+                            })
+        if to_create:
+            Notification.create(to_create)
+
 
 class TierHistory(ModelSQL, ModelView):
     __string__ = "Dealer Tier History"

@@ -22,3 +22,19 @@ class DealerAccessError(UserError):
 
 class PortalAccountError(UserError):
     "A dealer admin's change to its portal users or addresses is refused"
+
+
+class UploadError(UserError):
+    "A file uploaded from the portal is refused"
+
+
+class ChatError(UserError):
+    "A message posted from the portal is refused"
+
+
+class BulletinError(UserError):
+    pass
+
+
+class FeedbackError(UserError):
+    pass

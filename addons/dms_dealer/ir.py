@@ -1,6 +1,13 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import os
+
+from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
+
+from .exceptions import ChatError, UploadError
 
 
 class Rule(metaclass=PoolMeta):
@@ -27,3 +34,175 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         context['dealer'] = User.get_dealer()
         return context
+
+
+# Files dealers may upload: extension -> (MIME type, magic prefixes or None
+# for text)
+UPLOAD_TYPES = {
+    'pdf': ('application/pdf', [b'%PDF-']),
+    'png': ('image/png', [b'\x89PNG\r\n\x1a\n']),
+    'jpg': ('image/jpeg', [b'\xff\xd8\xff']),
+    'jpeg': ('image/jpeg', [b'\xff\xd8\xff']),
+    'gif': ('image/gif', [b'GIF87a', b'GIF89a']),
+    'webp': ('image/webp', [b'RIFF']),
+    'xlsx': ('application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.sheet', [b'PK\x03\x04']),
+    'docx': ('application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document', [b'PK\x03\x04']),
+    'csv': ('text/csv', None),
+    'txt': ('text/plain', None),
+    }
+MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+MAX_MESSAGE_SIZE = 5000
+
+
+class Attachment(metaclass=PoolMeta):
+    __name__ = 'ir.attachment'
+    dms_shared = fields.Boolean(
+        "Shared with Dealer",
+        help="Show the file to the dealer's users in the portal "
+        "(the files of bulletins are always shown to their audience).")
+
+    @classmethod
+    def default_dms_shared(cls):
+        return False
+
+    @classmethod
+    def dms_check_upload(cls, filename, data):
+        """Return the clean name of an uploaded file or raise UploadError:
+        only the types of UPLOAD_TYPES, checked on their content, up to
+        MAX_UPLOAD_SIZE"""
+        name = os.path.basename((filename or '').replace('\\', '/'))
+        name = ''.join(c for c in name if c.isprintable()).strip()[-100:]
+        extension = name.rsplit('.', 1)[-1].lower() if '.' in name else ''
+        if extension not in UPLOAD_TYPES:
+            raise UploadError(gettext('dms_dealer.msg_upload_type',
+                    types=', '.join(sorted(UPLOAD_TYPES))))
+        if not data:
+            raise UploadError(gettext('dms_dealer.msg_upload_empty'))
+        if len(data) > MAX_UPLOAD_SIZE:
+            raise UploadError(gettext('dms_dealer.msg_upload_size',
+                    size=MAX_UPLOAD_SIZE // (1024 * 1024)))
+        _, magics = UPLOAD_TYPES[extension]
+        if magics is None:
+            try:
+                valid = b'\0' not in data and bool(data.decode('utf-8'))
+            except UnicodeDecodeError:
+                valid = False
+        else:
+            valid = any(data.startswith(m) for m in magics)
+            if extension == 'webp':
+                valid = valid and data[8:12] == b'WEBP'
+        if not valid:
+            raise UploadError(gettext('dms_dealer.msg_upload_content',
+                    extension=extension))
+        return name
+
+    @classmethod
+    def dms_upload(cls, resource, filename, data):
+        "Attach a file uploaded from the portal to resource, shared"
+        name = cls.dms_check_upload(filename, data)
+        attachment, = cls.create([{
+                    'name': name,
+                    'resource': str(resource),
+                    'type': 'data',
+                    'data': data,
+                    'dms_shared': True,
+                    }])
+        return attachment
+
+    @classmethod
+    def dms_shared_of(cls, resource, all_=False):
+        "The files of resource shown in the portal"
+        domain = [
+            ('resource', '=', str(resource)),
+            ('type', '=', 'data'),
+            ]
+        if not all_:
+            domain.append(('dms_shared', '=', True))
+        return cls.search(domain, order=[('create_date', 'ASC'), ('id', 'ASC')])
+
+    @property
+    def dms_mimetype(self):
+        extension = self.name.rsplit('.', 1)[-1].lower() \
+            if '.' in self.name else ''
+        if extension in UPLOAD_TYPES:
+            return UPLOAD_TYPES[extension][0]
+        return 'application/octet-stream'
+
+
+class ChatChannel(metaclass=PoolMeta):
+    __name__ = 'ir.chat.channel'
+
+    @classmethod
+    def dispatch_message(cls, message, is_sender):
+        pool = Pool()
+        Notification = pool.get('dms.dealer.notification')
+        super().dispatch_message(message, is_sender)
+        resource = message.channel.resource
+        dealer = getattr(resource, 'dms_chat_dealer', None)
+        # A public message of the factory is for the dealer's users
+        if (dealer and message.audience == 'public' and message.user
+                and Transaction().context.get('_notify', True)):
+            Notification.notify_dealers([dealer], 'chat',
+                resource.dms_chat_resource,
+                'dms_dealer.msg_notification_chat',
+                text=Notification.excerpt(message.content),
+                subject=resource.dms_chat_subject)
+
+    @classmethod
+    def dms_portal_messages(cls, resource, limit=200):
+        "The last public messages of the channel of resource, oldest first"
+        pool = Pool()
+        Message = pool.get('ir.chat.message')
+        messages = Message.search([
+                ('channel.resource', '=', str(resource)),
+                ('audience', '=', 'public'),
+                ], order=[('id', 'DESC')], limit=limit)
+        return list(reversed(messages))
+
+    @classmethod
+    def dms_portal_post(cls, resource, web_user, content, filename=None,
+            data=None):
+        """Post a public message of the portal user on resource, with a
+        file; the factory's users responsible for the dealer follow the
+        channel and are notified"""
+        pool = Pool()
+        Attachment = pool.get('ir.attachment')
+        Message = pool.get('ir.chat.message')
+        Follower = pool.get('ir.chat.follower')
+        Dealer = pool.get('dms.dealer')
+        content = (content or '').strip()
+        if not content and not filename:
+            raise ChatError(gettext('dms_dealer.msg_chat_empty'))
+        if len(content) > MAX_MESSAGE_SIZE:
+            raise ChatError(gettext('dms_dealer.msg_chat_too_long',
+                    size=MAX_MESSAGE_SIZE))
+        if filename:
+            attachment = Attachment.dms_upload(resource, filename, data)
+            content = '\n'.join(filter(None, [
+                        content, gettext('dms_dealer.msg_chat_file',
+                            name=attachment.name)]))
+        channel = cls._get_channel(resource)
+        if not any(f.user for f in channel.followers):
+            dealer = web_user.dealer
+            for user in Dealer.responsible_users([dealer])[dealer]:
+                Follower.add_user(channel, user)
+            channel = cls(channel.id)
+        message = Message(
+            channel=channel, email=web_user.email, content=content,
+            audience='public')
+        message.save()
+        email = web_user.email
+        cls.dispatch_message(message, lambda u: u == email)
+        return message
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('dms.bulletin|apply_prices', "Apply the Prices of Bulletins"))

@@ -131,4 +131,5 @@ def not_found(request, portal, path):
 @route('/')
 def home(request, portal):
     return portal.render('home.html', sections=portal.home_sections(),
-        unread_bulletins=portal.user.dms_unread_bulletins())
+        unread_bulletins=portal.user.dms_unread_bulletins(),
+        unread_notifications=portal.user.dms_unread_notifications())

@@ -46,3 +46,20 @@ class Sale(metaclass=PoolMeta):
                 if v.get('party') in parties and 'dealer' not in v else v
                 for v in vlist]
         return super().create(vlist)
+
+    @property
+    def dms_portal_path(self):
+        return 'orders/%s' % self.id
+
+    @property
+    def dms_chat_dealer(self):
+        # Carts are the dealer's drafts, not orders the factory talks about
+        return self.dealer if self.state != 'draft' else None
+
+    @property
+    def dms_chat_resource(self):
+        return self
+
+    @property
+    def dms_chat_subject(self):
+        return self.number or str(self.id)

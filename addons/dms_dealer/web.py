@@ -15,6 +15,7 @@ from trytond.transaction import Transaction
 from trytond.modules.web_user.user import EmailResetPassword
 
 from .exceptions import PortalAccountError
+from .notification import KINDS as NOTIFICATION_KINDS
 
 # The shape of an e-mail address; whether it receives mail is told by the
 # invitation reaching it
@@ -50,6 +51,14 @@ class User(metaclass=PoolMeta):
         "Buyer: browses the catalogue and orders.\n"
         "Viewer: sees but cannot order.")
 
+    dms_email_off = fields.MultiSelection(
+        NOTIFICATION_KINDS, "No E-mail For",
+        states={
+            'invisible': ~Eval('dealer'),
+            },
+        help="The kinds of notifications the user reads only in the "
+        "portal's inbox.")
+
     @fields.depends('dealer', 'dealer_role', 'party', '_parent_dealer.party')
     def on_change_dealer(self):
         if self.dealer:
@@ -81,7 +90,24 @@ class User(metaclass=PoolMeta):
 
     def dms_unread_bulletins(self):
         "The number of bulletins this user has not read yet"
-        return 0
+        pool = Pool()
+        Notification = pool.get('dms.dealer.notification')
+        return Notification.unread_count(self, kind='bulletin')
+
+    def dms_unread_notifications(self):
+        "The number of unread notifications of the user's inbox"
+        pool = Pool()
+        Notification = pool.get('dms.dealer.notification')
+        return Notification.unread_count(self)
+
+    @classmethod
+    def dms_set_email_kinds(cls, user, kinds):
+        "Keep e-mails only for kinds of the portal user's notifications"
+        kinds = set(kinds)
+        cls.write([user], {
+                'dms_email_off': sorted(
+                    k for k, _ in NOTIFICATION_KINDS if k not in kinds),
+                })
 
     @property
     def dms_can_login(self):

@@ -221,6 +221,7 @@ class Alert(ModelSQL, ModelView):
             for alert in new:
                 by_dealer[alert.dealer].append(alert)
             for alerts in by_dealer.values():
+                cls._notify_dealer(alerts)
                 cls.__queue__.mail_dealer(alerts)
         return new, closed
 
@@ -240,41 +241,13 @@ class Alert(ModelSQL, ModelView):
                         } for a in alerts])
 
     @classmethod
-    def _responsible_users(cls, dealers):
-        """The users to notify per dealer: the users of its sales
-        representative, else the DMS managers"""
-        pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        Group = pool.get('res.group')
-        reps = {d.sales_rep for d in dealers if d.sales_rep}
-        users_of = defaultdict(list)
-        if reps:
-            for user in User.search([
-                        ('employees', 'in', [r.id for r in reps]),
-                        ]):
-                for employee in user.employees:
-                    users_of[employee].append(user)
-        managers = None
-        result = {}
-        for dealer in dealers:
-            users = users_of.get(dealer.sales_rep) if dealer.sales_rep else []
-            if not users:
-                if managers is None:
-                    group = Group(ModelData.get_id(
-                            'dms_dealer', 'group_dms_manager'))
-                    managers = [u for u in group.users if u.active]
-                users = managers
-            result[dealer] = users
-        return result
-
-    @classmethod
     def _notify_staff(cls, alerts):
         "One in-app notification per user for the alerts it is responsible of"
         pool = Pool()
         Notification = pool.get('res.notification')
         ModelData = pool.get('ir.model.data')
-        users = cls._responsible_users({a.dealer for a in alerts})
+        Dealer = pool.get('dms.dealer')
+        users = Dealer.responsible_users({a.dealer for a in alerts})
         per_user = defaultdict(list)
         for alert in alerts:
             for user in users[alert.dealer]:
@@ -308,6 +281,23 @@ class Alert(ModelSQL, ModelView):
             Notification.create(to_create)
 
     @classmethod
+    def _notify_dealer(cls, alerts):
+        "Add the alerts to the inbox of the dealer's users who order"
+        pool = Pool()
+        Notification = pool.get('dms.dealer.notification')
+        for alert in alerts:
+            # The e-mail is the alert's own (mail_dealer)
+            Notification.notify_dealers([alert.dealer], 'alert', alert.sale,
+                'dms_orders.msg_alert_notification', roles=['admin', 'buyer'],
+                email=False, text=alert.dealer_description,
+                order=alert.sale.number,
+                kind=cls._translated_kind(alert))
+
+    @classmethod
+    def _translated_kind(cls, alert):
+        return lambda: cls(alert.id).kind_string
+
+    @classmethod
     def mail_dealer(cls, alerts):
         """E-mail the still open alerts to the dealer's users who order
         (queued: a slow mail server does not hold the scan)"""
@@ -324,7 +314,8 @@ class Alert(ModelSQL, ModelView):
                 ])
         users_of = defaultdict(list)
         for user in users:
-            users_of[user.dealer].append((user, user.languages))
+            if 'alert' not in (user.dms_email_off or ()):
+                users_of[user.dealer].append((user, user.languages))
         from_ = tconfig.get('email', 'from')
         for alert in alerts:
             for user, languages in users_of[alert.dealer]:

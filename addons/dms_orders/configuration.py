@@ -54,10 +54,6 @@ class Configuration(metaclass=PoolMeta):
             ('stall_shipped_days', '>=', 0)],
         help="Raise an alert on orders shipped and not delivered for so "
         "many days.")
-    portal_url = fields.Char(
-        "Portal Address",
-        help="The address of the dealer portal for the links of the "
-        "e-mails, e.g. https://dms.example.com/dms/portal/")
     suggestion_history_days = fields.Integer(
         "Suggestion History (Days)", required=True,
         domain=[('suggestion_history_days', '>', 0)],

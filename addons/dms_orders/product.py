@@ -252,3 +252,12 @@ class Product(metaclass=PoolMeta):
                 list({c for ids in categories.values() for c in ids}))}
         return [[instances[c] for c in categories[p.template.id]]
             for p in products]
+
+
+class Dealer(metaclass=PoolMeta):
+    __name__ = 'dms.dealer'
+
+    def dms_product_domain(self):
+        pool = Pool()
+        Product = pool.get('product.product')
+        return Product.dms_catalogue_domain(self)

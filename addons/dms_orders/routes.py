@@ -11,6 +11,9 @@ from werkzeug.wrappers import Response
 from trytond.tools import escape_wildcard
 from trytond.tools.timezone import UTC, get_tzinfo
 
+from dms_dealer.communication_routes import (
+    chat_post, chat_values, shared_file)
+from dms_dealer.ir import MAX_UPLOAD_SIZE as MAX_ATTACHMENT_SIZE
 from dms_dealer.routes import sale_states
 from dms_dealer.portal import (
     N_, NotFound, register_flash, register_home_section, register_nav,
@@ -452,10 +455,13 @@ def shipment_states(_):
         }
 
 
-def _order_page(portal, sale, status=200, errors=()):
+def _order_page(portal, sale, status=200, errors=(), chat_error=None,
+        form=None):
     pool = portal.pool
     Alert = pool.get('dms.order.alert')
     return portal.render('order.html', status=status, sale=sale,
+        **chat_values(portal, sale, 'orders/%s/chat' % sale.id,
+            'orders/%s/files/' % sale.id, error=chat_error, form=form),
         states=sale_states(portal._),
         shipment_states=shipment_states(portal._),
         stages=stage_names(portal._), kinds=alert_kinds(portal._),
@@ -494,6 +500,25 @@ def order_received(request, portal, sale_id):
     Sale.dms_deliver([sale])
     portal.flash('order_received')
     return portal.redirect(portal.url('orders/%s' % sale.id))
+
+
+@route('/orders/<int:sale_id>/chat', methods=('POST',),
+    max_size=MAX_ATTACHMENT_SIZE + 64 * 1024)
+def order_chat(request, portal, sale_id):
+    "A message of the dealer's user to the factory about the order"
+    sale = _order(portal, sale_id)
+    error = chat_post(portal, request, sale)
+    if error:
+        return _order_page(portal, _order(portal, sale_id), status=400,
+            chat_error=error, form=request.form)
+    portal.flash('message_sent')
+    return portal.redirect(portal.url('orders/%s#chat' % sale.id))
+
+
+@route('/orders/<int:sale_id>/files/<int:attachment_id>')
+def order_file(request, portal, sale_id, attachment_id):
+    "A file of the order shared with the dealer"
+    return shared_file(portal, _order(portal, sale_id), attachment_id)
 
 
 @route('/orders/<int:sale_id>/order.pdf')

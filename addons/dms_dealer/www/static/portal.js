@@ -22,4 +22,15 @@ document.addEventListener('DOMContentLoaded', function () {
             }
         });
     });
+    // A bulletin shown is read: tell the factory (the form is the fallback)
+    document.querySelectorAll('form[data-mark-read]').forEach(function (form) {
+        var data = new FormData(form);
+        data.append('ajax', '1');
+        fetch(form.action, {method: 'POST', body: data, credentials: 'same-origin'})
+            .then(function (response) {
+                if (response.ok) {
+                    form.hidden = true;
+                }
+            });
+    });
 });
