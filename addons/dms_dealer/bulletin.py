@@ -408,8 +408,8 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
                 Receipt.create(list(sub))
             Notification.notify_dealers(dealers, 'bulletin', bulletin,
                 'dms_dealer.msg_notification_bulletin',
-                text=Notification.excerpt(bulletin.body),
-                title=bulletin._translated('title'))
+                {'title': bulletin._translated('title')},
+                text=Notification.excerpt(bulletin.body))
         today = Date.today()
         due = [b for b in bulletins
             if b.kind == 'price' and not b.prices_applied
@@ -790,8 +790,8 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
                 else 'dms_dealer.msg_notification_bulletin_reminder')
             Notification.notify_dealers(
                 [r.dealer for r in bulletin_receipts], 'bulletin', bulletin,
-                message, text=Notification.excerpt(bulletin.body),
-                title=bulletin._translated('title'))
+                message, {'title': bulletin._translated('title')},
+                text=Notification.excerpt(bulletin.body))
         to_write = []
         for receipt in receipts:
             to_write.extend(([receipt], {

@@ -260,8 +260,8 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                 if record.answer:
                     Notification.notify_dealers([record.dealer], 'feedback',
                         record, 'dms_dealer.msg_notification_feedback_answer',
-                        text=Notification.excerpt(record.answer),
-                        feedback=record.rec_name)
+                        {'feedback': record.rec_name},
+                        text=Notification.excerpt(record.answer))
 
     @classmethod
     def _subscribe_responsible(cls, records):
@@ -284,7 +284,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
         for record in records:
             Notification.notify_dealers([record.dealer], 'feedback', record,
                 'dms_dealer.msg_notification_feedback_%s' % state,
-                feedback=record.rec_name)
+                {'feedback': record.rec_name})
 
     @classmethod
     @ModelView.button

@@ -147,8 +147,8 @@ class ChatChannel(metaclass=PoolMeta):
             Notification.notify_dealers([dealer], 'chat',
                 resource.dms_chat_resource,
                 'dms_dealer.msg_notification_chat',
-                text=Notification.excerpt(message.content),
-                subject=resource.dms_chat_subject)
+                {'subject': resource.dms_chat_subject},
+                text=Notification.excerpt(message.content))
 
     @classmethod
     def dms_portal_messages(cls, resource, limit=200):

@@ -82,10 +82,12 @@ class Notification(ModelSQL, ModelView):
             return self.resource.dms_portal_path
 
     @classmethod
-    def notify(cls, users, kind, resource, message_id, text=None,
-            email=True, **variables):
+    def notify(cls, users, kind, resource, message_id, variables=None,
+            text=None, email=True):
         """Add a notification for each portal user, its subject from
-        message_id in the user's language; queue the e-mails"""
+        message_id with variables in the user's language; queue the
+        e-mails"""
+        variables = variables or {}
         to_create = []
         by_language = defaultdict(list)
         for user in users:
@@ -116,8 +118,8 @@ class Notification(ModelSQL, ModelView):
         return notifications
 
     @classmethod
-    def notify_dealers(cls, dealers, kind, resource, message_id, text=None,
-            roles=None, email=True, **variables):
+    def notify_dealers(cls, dealers, kind, resource, message_id,
+            variables=None, text=None, roles=None, email=True):
         "Notify the portal users (of roles) of the dealers"
         pool = Pool()
         WebUser = pool.get('web.user')
@@ -131,8 +133,8 @@ class Notification(ModelSQL, ModelView):
         for sub in grouped_slice([d.id for d in dealers]):
             domain[0] = ('dealer', 'in', list(sub))
             users.extend(WebUser.search(domain, order=[('id', 'ASC')]))
-        return cls.notify(users, kind, resource, message_id, text=text,
-            email=email, **variables)
+        return cls.notify(users, kind, resource, message_id, variables,
+            text=text, email=email)
 
     @classmethod
     def send_email(cls, notifications):

@@ -288,10 +288,11 @@ class Alert(ModelSQL, ModelView):
         for alert in alerts:
             # The e-mail is the alert's own (mail_dealer)
             Notification.notify_dealers([alert.dealer], 'alert', alert.sale,
-                'dms_orders.msg_alert_notification', roles=['admin', 'buyer'],
-                email=False, text=alert.dealer_description,
-                order=alert.sale.number,
-                kind=cls._translated_kind(alert))
+                'dms_orders.msg_alert_notification', {
+                    'order': alert.sale.number,
+                    'kind': cls._translated_kind(alert),
+                    }, text=alert.dealer_description,
+                roles=['admin', 'buyer'], email=False)
 
     @classmethod
     def _translated_kind(cls, alert):

@@ -152,6 +152,19 @@ class PortalTrackingTestCase(RouteTestCase):
         self.assertIn(
             'https://dms.example.com/dms/portal/orders/%s' % sale_id, body)
 
+        # The alert is in the inbox of the dealer's users who order
+        inbox = client.get(self.url('inbox?kind=alert')).get_data(
+            as_text=True)
+        self.assertIn('Order %s: Late' % number, inbox)
+        self.assertIn('orders/%s' % sale_id, self.staff(lambda: [
+                    n.portal_path for n in Pool().get(
+                        'dms.dealer.notification').search([
+                            ('kind', '=', 'alert'),
+                            ('user.email', '=', 'buyer@a.example.com')])]))
+        viewer = self.client_for('viewer@a.example.com')
+        self.assertNotIn('id="notifications"', viewer.get(
+                self.url('inbox?kind=alert')).get_data(as_text=True))
+
         html = client.get(order_url).get_data(as_text=True)
         self.assertIn('data-stage="confirmed"', html)
         self.assertIn('id="order-alerts"', html)
@@ -241,6 +254,71 @@ class PortalTrackingTestCase(RouteTestCase):
                 ('alert', 'closed', 'system', None),
                 ])
         self.assertIn(('eta', late_eta, 'staff', None), timeline)
+
+    def test_order_chat(self):
+        "The dealer and the factory talk about an order, files included"
+        import io
+        client = self.client_for('buyer@a.example.com')
+        self.post(client, 'cart/add', product_code='AC-1', quantity='1')
+        response = self.post(client, 'cart/checkout', reference='CHAT-1')
+        order_url = response.location
+        sale_id = int(order_url.rstrip('/').rsplit('/', 1)[1])
+        response = client.post(self.url('orders/%s/chat' % sale_id), data={
+                'csrf_token': self.csrf(client),
+                'content': 'Can you deliver on Monday? <b>urgent</b>',
+                'file': (io.BytesIO(b'%PDF-1.4 plan'), 'site-plan.pdf')})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+
+        # Another dealer reaches neither the conversation nor its files
+        client_b = self.client_for('buyer@b.example.com')
+        response = self.post(client_b, 'orders/%s/chat' % sale_id,
+            content='Spy')
+        self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+
+        def staff_side():
+            pool = Pool()
+            Channel = pool.get('ir.chat.channel')
+            Message = pool.get('ir.chat.message')
+            Attachment = pool.get('ir.attachment')
+            Sale = pool.get('sale.sale')
+            sale = Sale(sale_id)
+            messages = [(m.email, m.content.splitlines()[0])
+                for m in Message.search([
+                        ('channel.resource', '=', str(sale))])]
+            Channel.post(sale, "Monday is fine.", audience='public')
+            Channel.post(sale, "Check the truck first.",
+                audience='internal')
+            attachment, = Attachment.search(
+                [('resource', '=', str(sale))])
+            return messages, attachment.id
+        messages, attachment_id = self.staff(staff_side)
+        self.assertEqual(messages, [('buyer@a.example.com',
+                    'Can you deliver on Monday? <b>urgent</b>')])
+        html = client.get(order_url).get_data(as_text=True)
+        self.assertIn('Monday is fine.', html)
+        self.assertNotIn('Check the truck', html)
+        self.assertIn('&lt;b&gt;urgent&lt;/b&gt;', html)
+        self.assertIn('site-plan.pdf', html)
+        self.assertIn('New message from the factory', client.get(
+                self.url('inbox?kind=chat')).get_data(as_text=True))
+        path = 'orders/%s/files/%s' % (sale_id, attachment_id)
+        self.assertEqual(client.get(self.url(path)).data, b'%PDF-1.4 plan')
+        self.assertEqual(client_b.get(self.url(path)).status_code,
+            HTTPStatus.NOT_FOUND)
+        # A file the factory keeps for itself stays hidden
+        def internal_file():
+            Attachment = Pool().get('ir.attachment')
+            attachment, = Attachment.create([{
+                        'name': 'margin.xlsx', 'type': 'data',
+                        'data': b'PK\x03\x04', 'resource': 'sale.sale,%s' % (
+                            sale_id)}])
+            return attachment.id
+        internal = self.staff(internal_file)
+        self.assertEqual(client.get(self.url('orders/%s/files/%s' % (
+                        sale_id, internal))).status_code,
+            HTTPStatus.NOT_FOUND)
+        self.assertNotIn('margin.xlsx',
+            client.get(order_url).get_data(as_text=True))
 
     def test_suggestions(self):
         "The dealer sees its suggestions with their reasons and uses them"
