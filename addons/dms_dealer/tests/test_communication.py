@@ -520,6 +520,20 @@ class CommunicationTestCase(RouteTestCase):
                 'csrf_token': self.csrf(buyer_a), 'content': 'See file',
                 'file': (io.BytesIO(b'#!/bin/sh'), 'run.sh')})
         self.assertEqual(response.status_code, 400)
+        # Over the size limit: refused by the model, or by the request size
+        from dms_dealer.ir import MAX_UPLOAD_SIZE
+        response = buyer_a.post(self.url(path), data={
+                'csrf_token': self.csrf(buyer_a), 'content': 'Big photo',
+                'file': (io.BytesIO(PNG + b'\0' * MAX_UPLOAD_SIZE),
+                    'big.png')})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('too large', response.get_data(as_text=True))
+        response = buyer_a.post(self.url(path), data={
+                'csrf_token': self.csrf(buyer_a), 'content': 'Huge photo',
+                'file': (io.BytesIO(PNG + b'\0' * (MAX_UPLOAD_SIZE + 70000)),
+                    'huge.png')})
+        self.assertEqual(response.status_code,
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
         def messages():
             Message = Pool().get('ir.chat.message')
