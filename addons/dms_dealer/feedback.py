@@ -435,22 +435,28 @@ class Summary(ModelSQL, ModelView):
                 context['to_date'] + dt.timedelta(days=1), dt.time())
         if context.get('kind'):
             where &= feedback.kind == context['kind']
-        attribute = Lower(Trim(feedback.attribute))
-        return feedback.select(
-            Min(feedback.id).as_('id'),
-            feedback.kind.as_('kind'),
-            feedback.product.as_('product'),
-            attribute.as_('attribute'),
-            feedback.territory.as_('territory'),
-            Count(feedback.id).as_('count'),
-            Count(feedback.dealer, distinct=True).as_('dealer_count'),
-            Sum(feedback.estimated_quantity).as_('estimated_quantity'),
-            Sum(Case((feedback.state != 'closed', 1), else_=0)).as_(
+        # The attribute as reported, without case nor spaces (grouped on a
+        # column: PostgreSQL does not match parametrized expressions)
+        reports = feedback.select(
+            feedback.id, feedback.kind, feedback.product,
+            Lower(Trim(feedback.attribute)).as_('attribute'),
+            feedback.territory, feedback.dealer, feedback.state,
+            feedback.estimated_quantity, feedback.create_date,
+            where=where)
+        return reports.select(
+            Min(reports.id).as_('id'),
+            reports.kind.as_('kind'),
+            reports.product.as_('product'),
+            reports.attribute.as_('attribute'),
+            reports.territory.as_('territory'),
+            Count(reports.id).as_('count'),
+            Count(reports.dealer, distinct=True).as_('dealer_count'),
+            Sum(reports.estimated_quantity).as_('estimated_quantity'),
+            Sum(Case((reports.state != 'closed', 1), else_=0)).as_(
                 'open_count'),
-            Max(feedback.create_date).as_('last_reported_at'),
-            where=where,
-            group_by=[feedback.kind, feedback.product, attribute,
-                feedback.territory])
+            Max(reports.create_date).as_('last_reported_at'),
+            group_by=[reports.kind, reports.product, reports.attribute,
+                reports.territory])
 
 
 class SummaryContext(ModelView):
