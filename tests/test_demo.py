@@ -3,10 +3,13 @@
 """The demo database built by tools/demo.py: what `make run` promises (in
 README.md) is there, and running the generator again changes nothing."""
 import datetime as dt
+import os
+import sqlite3
 import unittest
+import xmlrpc.client
 from collections import Counter
 
-from tests.fixtures import DEMO_LOGINS, DemoServer
+from tests.fixtures import DEMO_LOGINS, DemoServer, _backend, _psql
 
 COUNTED = [
     'dms.territory', 'dms.dealer.tier', 'dms.dealer',
@@ -15,7 +18,9 @@ COUNTED = [
     'product.price_list', 'sale.sale', 'sale.line', 'stock.move',
     'stock.inventory', 'company.employee', 'res.user',
     'stock.shipment.out', 'carrier', 'dms.order.event', 'dms.order.alert',
-    'dms.order.suggestion',
+    'dms.order.suggestion', 'dms.bulletin', 'dms.bulletin.receipt',
+    'dms.bulletin.price', 'dms.feedback', 'dms.dealer.notification',
+    'ir.chat.message', 'ir.attachment',
     ]
 STAGES = {'received', 'confirmed', 'in_production', 'ready', 'shipped',
     'delivered', 'cancelled'}
@@ -28,6 +33,11 @@ def day(value):
     if isinstance(value, dt.date):
         return value
     return dt.date(value['year'], value['month'], value['day'])
+
+
+def binary(value):
+    "The bytes of a binary field read over XML-RPC"
+    return value.data if isinstance(value, xmlrpc.client.Binary) else value
 
 
 class DemoDataTestCase(unittest.TestCase):
@@ -169,6 +179,236 @@ class DemoDataTestCase(unittest.TestCase):
             [('from_tier', '!=', None)], 0, None, None, ['reason'], {})
         self.assertTrue(history)
         self.assertTrue(all(h['reason'] for h in history))
+
+    def sql(self, query):
+        "The rows of query on the server's database"
+        if _backend() == 'postgresql':
+            return _psql(query, self.server.database)
+        with sqlite3.connect(os.path.join(
+                    self.server.folder, self.server.database + '.sqlite')
+                ) as connection:
+            return connection.execute(query).fetchall()
+
+    def test_bulletins(self):
+        """Bulletins of every audience published with their receipts, a
+        draft; D0001 read the launch and acknowledged nothing; a price
+        change pending for D0001's tier affects its open orders"""
+        rpc = self.admin.model
+        company, = rpc.company.company.search([], 0, None, None, {})
+        ctx = {'company': company}
+        dealers = {d['code']: d for d in rpc.dms.dealer.search_read(
+                [], 0, None, None, ['code', 'tier', 'state'], ctx)}
+        bulletins = {b['kind']: b for b in rpc.dms.bulletin.search_read(
+                [], 0, None, [('id', 'ASC')],
+                ['kind', 'state', 'audience', 'tiers', 'dealers', 'products',
+                    'prices', 'acknowledgement_required', 'effective_date',
+                    'prices_applied', 'dealer_count', 'read_count',
+                    'acknowledged_count', 'affected_orders', 'published_at',
+                    'title'], ctx)}
+        self.assertLessEqual(
+            {'launch', 'recall', 'price', 'policy'}, set(bulletins))
+        drafts = [b for b in bulletins.values() if b['state'] == 'draft']
+        self.assertEqual(len(drafts), 1)
+        self.assertEqual(drafts[0]['dealer_count'], 0)
+        receipts = rpc.dms.bulletin.receipt.search_read(
+            [], 0, None, None, ['bulletin', 'dealer', 'read_at', 'read_by',
+                'acknowledged_at'], ctx)
+        dealers_of = {}
+        for receipt in receipts:
+            dealers_of.setdefault(receipt['bulletin'], set()).add(
+                receipt['dealer'])
+        addressed = {d['id'] for d in dealers.values()
+            if d['state'] in {'active', 'suspended'}}
+        for kind, audience, expected in [
+                ('launch', 'all', addressed),
+                ('recall', 'tiers', None),
+                ('price', 'tiers', {d['id'] for d in dealers.values()
+                        if d['tier'] == dealers['D0001']['tier']
+                        and d['id'] in addressed}),
+                ('policy', 'dealers', {dealers['D0005']['id']}),
+                ]:
+            bulletin = bulletins[kind]
+            with self.subTest(kind=kind):
+                self.assertEqual(bulletin['state'], 'published')
+                self.assertTrue(bulletin['published_at'])
+                self.assertEqual(bulletin['audience'], audience)
+                self.assertTrue(dealers_of.get(bulletin['id']))
+                self.assertEqual(len(dealers_of[bulletin['id']]),
+                    bulletin['dealer_count'])
+                if expected is not None:
+                    self.assertEqual(dealers_of[bulletin['id']], expected)
+        # The recall is for one tier other than D0001's, to acknowledge
+        recall = bulletins['recall']
+        self.assertTrue(recall['acknowledgement_required'])
+        self.assertEqual(len(recall['tiers']), 1)
+        self.assertEqual(dealers_of[recall['id']], {
+                d['id'] for d in dealers.values()
+                if d['tier'] == recall['tiers'][0] and d['id'] in addressed})
+        self.assertNotIn(dealers['D0001']['id'], dealers_of[recall['id']])
+        # Files: the launch's brochure, the policy's terms
+        for kind in ['launch', 'policy']:
+            with self.subTest(kind=kind):
+                files = rpc.ir.attachment.search_read(
+                    [('resource', '=', 'dms.bulletin,%s'
+                            % bulletins[kind]['id'])],
+                    0, None, None, ['name', 'type', 'data'], ctx)
+                self.assertEqual(len(files), 1)
+                self.assertEqual(files[0]['type'], 'data')
+                self.assertTrue(files[0]['name'].endswith('.pdf'))
+                self.assertTrue(
+                    binary(files[0]['data']).startswith(b'%PDF-1.4'))
+        self.assertTrue(bulletins['launch']['products'])
+        # D0001's administrator read the launch, nobody acknowledged
+        d0001_admin, = rpc.web.user.search(
+            [('email', '=', DEMO_LOGINS['d0001.admin'][0])],
+            0, None, None, ctx)
+        read = [r for r in receipts if r['read_at']]
+        self.assertEqual(
+            [(r['bulletin'], r['dealer'], r['read_by']) for r in read],
+            [(bulletins['launch']['id'], dealers['D0001']['id'],
+                    d0001_admin)])
+        self.assertFalse([r for r in receipts if r['acknowledged_at']])
+        self.assertEqual(bulletins['launch']['read_count'], 1)
+        # The price change: two new prices for D0001's tier, pending
+        price = bulletins['price']
+        self.assertEqual(price['tiers'], [dealers['D0001']['tier']])
+        self.assertGreater(day(price['effective_date']), dt.date.today())
+        self.assertFalse(price['prices_applied'])
+        prices = rpc.dms.bulletin.price.read(price['prices'],
+            ['product', 'tier', 'unit_price', 'current_price',
+                'applied_at'], ctx)
+        self.assertEqual(len(prices), 2)
+        for line in prices:
+            self.assertEqual(line['tier'], dealers['D0001']['tier'])
+            self.assertGreater(line['unit_price'], line['current_price'])
+            self.assertFalse(line['applied_at'])
+        affected = rpc.sale.sale.read(price['affected_orders'],
+            ['dealer', 'state', 'lines.product'], ctx)
+        self.assertIn(dealers['D0001']['id'], {s['dealer'] for s in affected})
+        products = {p['product'] for p in prices}
+        for sale in affected:
+            self.assertIn(sale['state'],
+                {'quotation', 'confirmed', 'processing'})
+            self.assertTrue(products
+                & {l['product'] for l in sale['lines.']})
+
+    def test_feedback(self):
+        """Market feedback of several dealers, of each kind with its
+        fields, triaged and answered; D0005's with a photo"""
+        rpc = self.admin.model
+        feedback = rpc.dms.feedback.search_read([], 0, None, None,
+            ['dealer.code', 'author', 'kind', 'state', 'subject',
+                'description', 'product', 'attribute', 'estimated_quantity',
+                'competitor', 'competitor_price', 'answer', 'answered_at',
+                'assignee'], {})
+        self.assertGreaterEqual(
+            len({f['dealer.']['code'] for f in feedback}), 3)
+        self.assertTrue(all(f['author'] for f in feedback))
+        kinds = {f['kind'] for f in feedback}
+        self.assertLessEqual({'demand', 'competitor', 'quality'}, kinds)
+        for record in feedback:
+            with self.subTest(subject=record['subject']):
+                if record['kind'] == 'demand':
+                    self.assertTrue(record['product'])
+                    self.assertTrue(record['attribute'])
+                    self.assertGreater(record['estimated_quantity'], 0)
+                elif record['kind'] == 'competitor':
+                    self.assertTrue(record['competitor'])
+                    self.assertGreater(record['competitor_price'], 0)
+                elif record['kind'] == 'quality':
+                    self.assertTrue(record['product'])
+                    self.assertTrue(record['description'])
+                if record['answer']:
+                    self.assertTrue(record['answered_at'])
+        states = {f['state'] for f in feedback}
+        self.assertLessEqual({'new', 'acknowledged', 'closed'}, states)
+        self.assertTrue(any(f['answer'] and f['state'] == 'closed'
+                for f in feedback))
+        self.assertTrue(any(f['answer'] and f['state'] == 'in_progress'
+                for f in feedback))
+        self.assertTrue(all(f['assignee'] for f in feedback
+                if f['state'] in {'acknowledged', 'in_progress'}))
+        d0005 = ['dms.feedback,%s' % f['id'] for f in feedback
+            if f['dealer.']['code'] == 'D0005']
+        self.assertTrue(d0005)
+        photos = rpc.ir.attachment.search_read(
+            [('resource', 'in', d0005)], 0, None, None,
+            ['name', 'data', 'dms_shared'], {})
+        self.assertTrue(photos, "D0005 sent a photo")
+        for photo in photos:
+            self.assertTrue(photo['dms_shared'])
+            self.assertTrue(photo['name'].endswith('.png'))
+            self.assertTrue(
+                binary(photo['data']).startswith(b'\x89PNG\r\n\x1a\n'))
+
+    def test_conversations(self):
+        """D0001 wrote about an order from the portal and the factory
+        answered it and noted something internal; D0005 sent a photo on
+        an order, shared with its users"""
+        rpc = self.admin.model
+        sales = {s['id']: s['dealer.']['code'] for s in
+            rpc.sale.sale.search_read(
+                [('dealer.code', 'in', ['D0001', 'D0005'])], 0, None, None,
+                ['dealer.code'], {})}
+        messages = rpc.ir.chat.message.search_read(
+            [('channel.resource', 'like', 'sale.sale,%')], 0, None,
+            [('id', 'ASC')], ['channel.resource', 'audience', 'user',
+                'email', 'content'], {})
+        by_dealer = {}
+        for message in messages:
+            sale = int(message['channel.']['resource'].split(',')[1])
+            if sale in sales:
+                by_dealer.setdefault(sales[sale], []).append(message)
+        for code, audiences in [
+                ('D0001', ['public', 'public', 'internal']),
+                ('D0005', ['public', 'public'])]:
+            with self.subTest(dealer=code):
+                thread = by_dealer.get(code, [])
+                self.assertEqual([m['audience'] for m in thread], audiences)
+                # The dealer's user first, then the factory
+                self.assertTrue(thread[0]['email'].startswith(
+                        code.lower() + '.'))
+                self.assertFalse(thread[0]['user'])
+                self.assertTrue(all(m['user'] for m in thread[1:]))
+                self.assertEqual(
+                    len({m['channel.']['resource'] for m in thread}), 1)
+        resource = by_dealer['D0005'][0]['channel.']['resource']
+        files = rpc.ir.attachment.search_read(
+            [('resource', '=', resource)], 0, None, None,
+            ['name', 'data', 'dms_shared'], {})
+        self.assertEqual(len(files), 1)
+        self.assertTrue(files[0]['dms_shared'])
+        self.assertIn(files[0]['name'], by_dealer['D0005'][0]['content'])
+        self.assertTrue(binary(files[0]['data']).startswith(b'\x89PNG'))
+
+    def test_inbox(self):
+        """D0001's portal users have notifications of bulletins, feedback
+        and messages in their inbox, the launch read by its administrator;
+        nothing was e-mailed, no e-mail waits in the queue"""
+        rpc = self.admin.model
+        launch, = rpc.dms.bulletin.search(
+            [('kind', '=', 'launch')], 0, None, None, {})
+        for key in ['d0001.admin', 'd0001.buyer']:
+            with self.subTest(user=key):
+                notifications = rpc.dms.dealer.notification.search_read(
+                    [('user.email', '=', DEMO_LOGINS[key][0])], 0, None,
+                    None, ['kind', 'resource', 'read_at', 'subject',
+                        'dealer.code'], {})
+                self.assertLessEqual({'bulletin', 'feedback', 'chat'},
+                    {n['kind'] for n in notifications})
+                self.assertEqual({n['dealer.']['code']
+                        for n in notifications}, {'D0001'})
+                self.assertTrue(all(n['subject'] for n in notifications))
+                self.assertTrue(any(not n['read_at']
+                        for n in notifications))
+                read = {n['resource'] for n in notifications if n['read_at']}
+                self.assertEqual(read, {'dms.bulletin,%s' % launch}
+                    if key == 'd0001.admin' else set())
+        self.assertEqual(rpc.dms.dealer.notification.search_count(
+                [('emailed_at', '!=', None)], {}), 0)
+        self.assertEqual(self.sql(
+                "SELECT COUNT(*) FROM ir_queue WHERE CAST(data AS TEXT) LIKE "
+                "'%dms.dealer.notification%'"), [(0,)])
 
     def test_generator_is_idempotent(self):
         "Running the generator again creates and changes nothing"

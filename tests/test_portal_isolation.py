@@ -3,10 +3,13 @@
 """Every portal route against another dealer's data, on a real server with
 the demo database: the administrator of dealer D0001 (the portal user with
 the most rights) aims each route at records of dealer D0005 (an order, a
-cart line, a portal user, an address) or at a product no dealer may order,
-and gets a 404 or a refusal, and
-D0005's data stays the same.  The pages that list data show nothing of
-D0005.  Without a session every page but the public ones leads to the login.
+cart line, a portal user, an address, its feedback, a notification of its
+inbox, a bulletin addressed to D0005 alone, and the files of these) or at a
+product no dealer may order, and gets a 404 or a refusal, and D0005's data
+stays the same.  A route with two ids gets D0005's record with its own file,
+and D0001's own record with D0005's file.  The pages that list data show
+nothing of D0005.  Without a session every page but the public ones leads
+to the login.
 
 The table ROUTES must name every portal route: a new route without an entry
 fails test_every_route_is_covered.
@@ -16,7 +19,8 @@ import unittest
 
 from tests.fixtures import DEMO_LOGINS, DemoServer
 
-# rule: (methods, what it is aimed at, public)
+# rule: (methods, what it is aimed at: a key of foreign_records() or one
+# per id of the rule, public)
 ROUTES = {
     '/': (['GET'], None, False),
     '/<path:path>': (['GET', 'POST'], None, True),
@@ -41,6 +45,9 @@ ROUTES = {
     '/orders/<int:sale_id>/order.xlsx': (['GET'], 'sale', False),
     '/orders/<int:sale_id>/reorder': (['POST'], 'sale', False),
     '/orders/<int:sale_id>/received': (['POST'], 'sale', False),
+    '/orders/<int:sale_id>/chat': (['POST'], 'sale', False),
+    '/orders/<int:sale_id>/files/<int:attachment_id>': (['GET'],
+        ('sale', 'sale_file'), False),
     '/suggestions': (['GET'], None, False),
     '/suggestions/cart': (['POST'], None, False),
     '/account/users': (['GET'], None, False),
@@ -52,6 +59,34 @@ ROUTES = {
         False),
     '/account/addresses/<int:address_id>/archive': (['POST'], 'address',
         False),
+    '/bulletins': (['GET'], None, False),
+    '/bulletins/<int:bulletin_id>': (['GET'], 'bulletin', False),
+    '/bulletins/<int:bulletin_id>/read': (['POST'], 'bulletin', False),
+    '/bulletins/<int:bulletin_id>/acknowledge': (['POST'], 'bulletin',
+        False),
+    '/bulletins/<int:bulletin_id>/chat': (['POST'], 'bulletin', False),
+    '/bulletins/<int:bulletin_id>/files/<int:attachment_id>': (['GET'],
+        ('bulletin', 'bulletin_file'), False),
+    '/feedback': (['GET'], None, False),
+    '/feedback/new': (['GET', 'POST'], None, False),
+    '/feedback/<int:feedback_id>': (['GET'], 'feedback', False),
+    '/feedback/<int:feedback_id>/chat': (['POST'], 'feedback', False),
+    '/feedback/<int:feedback_id>/files/<int:attachment_id>': (['GET'],
+        ('feedback', 'feedback_file'), False),
+    '/inbox': (['GET'], None, False),
+    '/inbox/<int:notification_id>/open': (['POST'], 'notification', False),
+    '/inbox/read': (['POST'], None, False),
+    '/inbox/preferences': (['POST'], None, False),
+    }
+# Routes with a record and one of its files: D0001's own record with the
+# file of D0005's record (rule: (own record, file of foreign_records()))
+OWN_WITH_FOREIGN_FILE = {
+    '/orders/<int:sale_id>/files/<int:attachment_id>': (
+        'own_sale', 'sale_file'),
+    '/bulletins/<int:bulletin_id>/files/<int:attachment_id>': (
+        'own_bulletin', 'bulletin_file'),
+    '/feedback/<int:feedback_id>/files/<int:attachment_id>': (
+        'own_feedback', 'feedback_file'),
     }
 PREFIX = '/<database_name>/portal'
 
@@ -142,38 +177,113 @@ class PortalIsolationTestCase(unittest.TestCase):
 
     @classmethod
     def foreign_records(cls):
-        "Ids and texts of D0005's records"
+        """Ids and texts of D0005's records (and of the bulletins D0001 may
+        not read), and the ids of D0001's own records with files"""
         admin = cls.admin
-        dealer, = admin.dms.dealer.search_read(
-            [('code', '=', 'D0005')], 0, 1, None, ['party'], {})
+        dealers = {d['code']: d for d in admin.dms.dealer.search_read(
+                [('code', 'in', ['D0001', 'D0005'])], 0, None, None,
+                ['code', 'party'], {})}
+        dealer, own = dealers['D0005'], dealers['D0001']
         sales = admin.sale.sale.search_read(
             [('dealer', '=', dealer['id'])], 0, None, [('id', 'ASC')],
             ['state', 'lines', 'number', 'external_reference'], {})
         cart, = [s for s in sales if s['state'] == 'draft']
-        order = [s for s in sales if s['state'] != 'draft'][0]
         users = admin.web.user.search_read(
             [('dealer', '=', dealer['id'])], 0, None, None, ['email'], {})
         addresses = admin.party.address.search_read(
             [('party', '=', dealer['party'])], 0, None, None,
             ['street'], {})
+        feedback = admin.dms.feedback.search_read(
+            [('dealer', '=', dealer['id'])], 0, None, [('id', 'ASC')],
+            ['subject'], {})
+        # The bulletins of other dealers: D0001 has no receipt of them
+        readable = {r['bulletin'] for r in admin.dms.bulletin.receipt
+            .search_read([('dealer', '=', own['id'])], 0, None, None,
+                ['bulletin'], {})}
+        bulletins = [b for b in admin.dms.bulletin.search_read(
+                [('state', '=', 'published')], 0, None, [('id', 'ASC')],
+                ['title', 'audience', 'dealers'], {})
+            if b['id'] not in readable]
+        only, = [b for b in bulletins if b['audience'] == 'dealers'
+            and b['dealers'] == [dealer['id']]]
+        files = admin.ir.attachment.search_read(
+            [('resource', 'in', cls.resources(dealer['id'])
+                    + ['dms.bulletin,%s' % only['id']])],
+            0, None, [('id', 'ASC')], ['name', 'resource', 'dms_shared'], {})
+        file_of = {}
+        for file in files:
+            model = file['resource'].split(',')[0]
+            file_of.setdefault(model, file)
+        sale_file = file_of['sale.sale']
+        feedback_file = file_of['dms.feedback']
+        messages = admin.ir.chat.message.search_read(
+            [('channel.resource', 'in', cls.resources(dealer['id']))],
+            0, None, None, ['content'], {})
+        notification = admin.dms.dealer.notification.search(
+            [('dealer', '=', dealer['id'])], 0, 1, [('id', 'ASC')], {})
+        own_sale = admin.sale.sale.search(
+            [('dealer', '=', own['id']), ('state', '!=', 'draft')],
+            0, 1, [('id', 'ASC')], {})
+        own_feedback = admin.dms.feedback.search(
+            [('dealer', '=', own['id'])], 0, 1, [('id', 'ASC')], {})
+        # A bulletin to all dealers with a file
+        own_bulletin_file = admin.ir.attachment.search_read(
+            [('resource', 'in', ['dms.bulletin,%s' % i for i in readable])],
+            0, 1, [('id', 'ASC')], ['resource'], {})
+        assert feedback and messages and notification, (
+            "the demo has feedback, messages and notifications of D0005")
+        assert own_sale and own_feedback and own_bulletin_file, (
+            "the demo has an order, feedback and a bulletin of D0001")
         return {
             'product': cls.hidden_product,
             'dealer': dealer['id'],
-            'sale': order['id'],
+            # The order with a file
+            'sale': int(sale_file['resource'].split(',')[1]),
+            'sale_file': sale_file['id'],
             'line': cart['lines'][0],
             'user': users[0]['id'],
             'address': addresses[0]['id'],
+            'bulletin': only['id'],
+            'bulletin_file': file_of['dms.bulletin']['id'],
+            'feedback': int(feedback_file['resource'].split(',')[1]),
+            'feedback_file': feedback_file['id'],
+            'notification': notification[0],
+            'own_sale': own_sale[0],
+            'own_feedback': own_feedback[0],
+            'own_bulletin': int(
+                own_bulletin_file[0]['resource'].split(',')[1]),
+            'own_bulletin_file': own_bulletin_file[0]['id'],
             'texts': [s['external_reference'] for s in sales
                 if s['external_reference']]
             + [u['email'] for u in users]
-            + [a['street'].splitlines()[0] for a in addresses],
+            + [a['street'].splitlines()[0] for a in addresses]
+            + [f['subject'] for f in feedback]
+            + [b['title'] for b in bulletins]
+            + [m['content'].splitlines()[0] for m in messages]
+            + [f['name'] for f in files],
             }
 
+    @classmethod
+    def resources(cls, dealer):
+        """The records of the dealer that have a conversation or files in
+        the portal: orders, feedback, receipts of bulletins"""
+        admin = cls.admin
+        return ['%s,%s' % (model, i) for model, domain in [
+                ('sale.sale', [('dealer', '=', dealer)]),
+                ('dms.feedback', [('dealer', '=', dealer)]),
+                ('dms.bulletin.receipt', [('dealer', '=', dealer)]),
+                ]
+            for i in getattr(admin, model).search(
+                domain, 0, None, [('id', 'ASC')], {})]
+
     def snapshot(self):
-        "What D0005 has: orders and their lines, users, addresses"
+        """What D0005 has: orders and their lines, users, addresses,
+        feedback, conversations and files, receipts of bulletins (and the
+        receipts of the bulletin addressed to D0005 alone), notifications"""
         admin = self.admin
         dealer = self.foreign['dealer']
         with_inactive = {'active_test': False}
+        resources = self.resources(dealer)
         return (
             admin.sale.sale.search_read([('dealer', '=', dealer)], 0, None,
                 [('id', 'ASC')], ['state', 'external_reference',
@@ -182,15 +292,41 @@ class PortalIsolationTestCase(unittest.TestCase):
                 [('sale.dealer', '=', dealer)], 0, None, [('id', 'ASC')],
                 ['quantity', 'product', 'sale'], {}),
             admin.web.user.search_read([('dealer', '=', dealer)], 0, None,
-                [('id', 'ASC')], ['email', 'dealer_role', 'active'],
-                with_inactive),
+                [('id', 'ASC')], ['email', 'dealer_role', 'active',
+                    'dms_email_off'], with_inactive),
             admin.party.address.search_read(
                 [('party.dms_dealers', '=', dealer)], 0, None,
                 [('id', 'ASC')], ['street', 'city', 'active'],
-                with_inactive))
+                with_inactive),
+            admin.dms.feedback.search_read([('dealer', '=', dealer)], 0,
+                None, [('id', 'ASC')], ['state', 'subject', 'description',
+                    'answer', 'write_date'], {}),
+            admin.ir.chat.message.search_read(
+                [('channel.resource', 'in', resources)], 0, None,
+                [('id', 'ASC')], ['channel', 'content', 'audience', 'email',
+                    'user'], {}),
+            admin.ir.attachment.search_read(
+                [('resource', 'in', resources)], 0, None, [('id', 'ASC')],
+                ['name', 'resource', 'dms_shared', 'write_date'], {}),
+            admin.dms.bulletin.receipt.search_read(['OR',
+                    ('dealer', '=', dealer),
+                    ('bulletin', '=', self.foreign['bulletin']),
+                    ], 0, None, [('id', 'ASC')],
+                ['bulletin', 'dealer', 'read_at', 'read_by',
+                    'acknowledged_at', 'acknowledged_by'], {}),
+            admin.dms.dealer.notification.search_read(
+                [('dealer', '=', dealer)], 0, None, [('id', 'ASC')],
+                ['user', 'kind', 'resource', 'read_at'], {}))
 
     def path(self, rule, target):
-        return re.sub(r'<int:\w+>', str(self.foreign[target]), rule)
+        """The rule with the id of foreign_records() in its placeholders:
+        target is one key for all or one key per placeholder"""
+        keys = iter([target] * rule.count('<int:')
+            if isinstance(target, str) else target)
+        path = re.sub(r'<int:\w+>',
+            lambda match: str(self.foreign[next(keys)]), rule)
+        self.assertIsNone(next(keys, None), rule)
+        return path
 
     def test_foreign_records(self):
         "Every route aimed at another dealer's record is a 404 or refused"
@@ -218,7 +354,7 @@ class PortalIsolationTestCase(unittest.TestCase):
                         }.get(rule, {
                             'action': 'deactivate', 'role': 'viewer',
                             'street': 'Taken over', 'city': 'Nowhere',
-                            'country': '1'})
+                            'country': '1', 'content': 'Taken over'})
                     if method == 'GET':
                         response = client.get(self.base + path)
                     else:
@@ -232,10 +368,49 @@ class PortalIsolationTestCase(unittest.TestCase):
                         self.assertNotIn('Traceback', response.text())
                     checked.add(rule)
         self.assertEqual(checked, {r for r, (_, t, _) in ROUTES.items() if t})
+        # D0001's own record with D0005's file
+        for rule, target in OWN_WITH_FOREIGN_FILE.items():
+            with self.subTest(rule=rule, target=target):
+                response = client.get(self.base + self.path(rule, target))
+                self.assertEqual(response.status, 404)
+                self.assertNotIn('Traceback', response.text())
+        # What D0001 does to all of its own inbox
+        for path, form in [
+                ('/inbox/read', {}),
+                ('/inbox/preferences', {'email': 'chat'})]:
+            with self.subTest(path=path):
+                self.assertEqual(
+                    self.post(client, path, **form).status, 303)
         self.assertEqual(self.snapshot(), before)
         self.assertEqual(len(self.admin.sale.sale.search(
                     [('dealer.code', '=', 'D0001')], 0, None, None, {})),
             own_orders)
+
+    def test_targets_are_real(self):
+        """The records and files aimed at are there: D0005 opens them, and
+        D0001 opens its own ones"""
+        for login, paths in [
+                ('d0005.admin', [
+                        self.path(rule, target)
+                        for rule, (methods, target, _) in ROUTES.items()
+                        if 'GET' in methods and target
+                        and rule.startswith(('/bulletins', '/feedback',
+                                '/orders/<int:sale_id>/files'))]),
+                ('d0001.admin', [path % self.foreign for path in [
+                            '/orders/%(own_sale)s',
+                            '/feedback/%(own_feedback)s',
+                            '/bulletins/%(own_bulletin)s',
+                            '/bulletins/%(own_bulletin)s/files/'
+                            '%(own_bulletin_file)s']])]:
+            client = self.client(login)
+            self.assertTrue(paths)
+            for path in paths:
+                with self.subTest(login=login, path=path):
+                    response = client.get(self.base + path)
+                    self.assertEqual(response.status, 200)
+                    if '/files/' in path:
+                        self.assertTrue(response.body().startswith(
+                                (b'%PDF-', b'\x89PNG')))
 
     def test_lists_show_nothing_of_others(self):
         "The pages and downloads that list data show only the dealer's own"
@@ -293,6 +468,7 @@ class PortalIsolationTestCase(unittest.TestCase):
                 [('dealer.code', '=', 'D0001'), ('state', '!=', 'draft')],
                 0, 1, None, {})[0]
             for path in ['/', '/catalogue', '/cart', '/orders', '/suggestions',
+                    '/bulletins', '/feedback', '/feedback/new', '/inbox',
                     '/orders/%s' % own_sale,
                     '/orders/%s/order.pdf' % own_sale]:
                 with self.subTest(path=path):

@@ -2,7 +2,10 @@
 # of this repository contains the full copyright notices and license terms.
 """Dealer scoping over XML-RPC and JSON-RPC, against a real trytond server on
 the demo database: an integration user linked to a dealer reads only that
-dealer's records; a factory integration user reads them all."""
+dealer's records; a factory integration user reads them all.  Bulletins,
+their receipts, market feedback and the dealers' inboxes are not for
+integrators; a back-office user linked to a dealer reads only that dealer's
+feedback."""
 import base64
 import json
 import unittest
@@ -12,6 +15,10 @@ import xmlrpc.client
 from tests.fixtures import DemoServer
 
 PASSWORD = 'integration-secret'
+# The communication models: no access for the DMS Integration group
+COMMUNICATION = [
+    'dms.bulletin', 'dms.bulletin.receipt', 'dms.bulletin.price',
+    'dms.feedback', 'dms.dealer.notification']
 
 
 class RPCIsolationTestCase(unittest.TestCase):
@@ -30,6 +37,12 @@ class RPCIsolationTestCase(unittest.TestCase):
         cls.users = {
             login: cls.server.create_user(login, PASSWORD, dealer)
             for login, dealer in [('erp_d0001', 'D0001'), ('erp_factory', None)]}
+        # A back-office user of the dealer (documented: DMS User is for the
+        # factory's staff, its feedback is scoped all the same)
+        cls.users['staff_d0001'] = cls.server.create_user(
+            'staff_d0001', PASSWORD, 'D0001', groups=('DMS User',))
+        company, = admin.model.company.company.search([], 0, None, None, ctx)
+        cls.context = {'company': company}
 
     def as_dealer(self):
         return self.server.rpc('erp_d0001', PASSWORD)
@@ -142,6 +155,75 @@ class RPCIsolationTestCase(unittest.TestCase):
         self.assertTrue(alerts)
         for alert in alerts:
             self.assertEqual(alert['description'], plain)
+
+    def test_communication_refused_to_integration(self):
+        """Integrators, linked to a dealer or not, neither read nor write
+        bulletins, receipts, feedback and the dealers' inboxes"""
+        admin = self.admin.model
+        for login in ['erp_d0001', 'erp_factory']:
+            rpc = self.server.rpc(login, PASSWORD).model
+            for model in COMMUNICATION:
+                with self.subTest(login=login, model=model):
+                    ids = getattr(admin, model).search(
+                        [], 0, 3, [('id', 'ASC')], self.context)
+                    self.assertTrue(ids, "the demo has some %s" % model)
+                    proxy = getattr(rpc, model)
+                    for call in [
+                            lambda: proxy.search([], 0, None, None,
+                                self.context),
+                            lambda: proxy.search_count([], self.context),
+                            lambda: proxy.read(ids, ['id'], self.context),
+                            lambda: proxy.write(ids, {}, self.context)]:
+                        with self.assertRaises(xmlrpc.client.Fault) as cm:
+                            call()
+                        self.assertIn('not allowed', cm.exception.faultString)
+        # Nor send feedback in the name of a dealer
+        rpc = self.as_dealer()
+        with self.assertRaises(xmlrpc.client.Fault):
+            rpc.model.dms.feedback.create([{
+                        'dealer': self.dealer_ids['D0005'],
+                        'kind': 'trend', 'subject': "Forged",
+                        }], self.context)
+        self.assertFalse(admin.dms.feedback.search(
+                [('subject', '=', "Forged")], 0, None, None, {}))
+
+    def test_dealer_staff_feedback_scoped(self):
+        """A back-office user linked to a dealer reads only the feedback of
+        its dealer, cannot change another dealer's and cannot read the
+        dealers' inboxes"""
+        admin = self.admin.model
+        rpc = self.server.rpc('staff_d0001', PASSWORD).model
+        ctx = self.context
+        own = self.dealer_ids['D0001']
+        records = rpc.dms.feedback.search_read(
+            [], 0, None, None, ['dealer'], ctx)
+        self.assertTrue(records, "the demo has feedback of D0001")
+        self.assertEqual({r['dealer'] for r in records}, {own})
+        self.assertEqual(
+            sorted(r['id'] for r in records),
+            sorted(admin.dms.feedback.search(
+                    [('dealer', '=', own)], 0, None, None, ctx)))
+        others = admin.dms.feedback.search(
+            [('dealer', '=', self.dealer_ids['D0005'])], 0, None, None, ctx)
+        self.assertTrue(others, "the demo has feedback of D0005")
+        before = admin.dms.feedback.read(
+            others, ['state', 'answer', 'write_date'], ctx)
+        self.assertEqual(rpc.dms.feedback.search(
+                [('id', 'in', others)], 0, None, None, ctx), [])
+        self.assertEqual(rpc.dms.feedback.search_count(
+                [('dealer', '=', self.dealer_ids['D0005'])], ctx), 0)
+        for call in [
+                lambda: rpc.dms.feedback.read(others, ['subject'], ctx),
+                lambda: rpc.dms.feedback.write(
+                    others, {'answer': "Forged"}, ctx),
+                lambda: rpc.dms.feedback.close(others, ctx),
+                lambda: rpc.dms.dealer.notification.search(
+                    [], 0, None, None, ctx)]:
+            with self.assertRaises(xmlrpc.client.Fault) as cm:
+                call()
+            self.assertIn('not allowed', cm.exception.faultString)
+        self.assertEqual(admin.dms.feedback.read(
+                others, ['state', 'answer', 'write_date'], ctx), before)
 
     def test_factory_user_reads_all_dealers(self):
         "An integration user without dealer reads the whole network"
