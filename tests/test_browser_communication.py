@@ -259,11 +259,8 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             link.click()
         page.wait_for_url(self.url('bulletins/%s' % bulletin['id']))
         self.assertEqual(response.value.status, 204)
-        # The script hides the fallback form once the read is posted.  Its
-        # property, not its visibility: `form.inline {display: inline}` of
-        # portal.css wins over the hidden attribute (a bug of the portal)
-        page.wait_for_function(
-            "() => document.querySelector('form[data-mark-read]').hidden")
+        # The script hides the fallback form once the read is posted
+        page.locator('form[data-mark-read]').wait_for(state='hidden')
 
     def download(self, link):
         "Download the file of the link in the page's session"

@@ -340,12 +340,26 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
         domain = [
             ('company', '=', self.company.id),
             ('state', 'in', OPEN_ORDER_STATES),
+            # Processing orders already shipped in full wait only for
+            # their invoice
+            ('shipment_state', '!=', 'sent'),
             ('dealer', '!=', None),
             clauses,
             ]
         if dealer:
             domain.append(('dealer', '=', dealer.id))
         return domain
+
+    def prices_of(self, dealer):
+        """The new prices the dealer gets: per product, the line of its
+        tier, else the line without tier"""
+        prices = {}
+        for line in self.prices:
+            if line.tier and line.tier != dealer.tier:
+                continue
+            if line.tier or line.product not in prices:
+                prices[line.product] = line
+        return list(prices.values())
 
     def affected_orders_of(self, dealer):
         "The open orders of the dealer affected by the price change"

@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 from trytond.exceptions import UserError
 
 from .ir import MAX_MESSAGE_SIZE, MAX_UPLOAD_SIZE, UPLOAD_TYPES
-from .portal import N_, NotFound, register_flash, register_nav, route
+from .portal import (
+    N_, NotFound, register_flash, register_nav, route, to_int)
 
 PAGE_SIZE = 25
 
@@ -64,16 +65,6 @@ def notification_kinds(_):
         'chat': _("Messages"),
         'alert': _("Order alerts"),
         }
-
-
-def _int(value, default=None, minimum=None):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return default
-    if minimum is not None and value < minimum:
-        return default
-    return value
 
 
 def download(attachment):
@@ -166,7 +157,7 @@ def bulletins(request, portal):
     kind = request.args.get('kind')
     if kind not in kinds:
         kind = None
-    page = _int(request.args.get('page'), 1, minimum=1)
+    page = to_int(request.args.get('page'), 1, minimum=1)
     records = Bulletin.of_dealer(portal.dealer, kind=kind,
         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     more = len(records) > PAGE_SIZE
@@ -205,7 +196,9 @@ def _bulletin_page(portal, bulletin, status=200, **values):
         files=Attachment.dms_shared_of(bulletin, all_=True),
         receipt_files=(Attachment.dms_shared_of(receipt)
             if receipt else []),
-        affected=bulletin.affected_orders_of(portal.dealer), **chat)
+        prices=bulletin.prices_of(portal.dealer) if bulletin.kind == 'price'
+        else [], affected=bulletin.affected_orders_of(portal.dealer),
+        **chat)
 
 
 @route('/bulletins/<int:bulletin_id>')
@@ -288,7 +281,7 @@ def feedback_list(request, portal):
     pool = portal.pool
     Feedback = pool.get('dms.feedback')
     _ = portal._
-    page = _int(request.args.get('page'), 1, minimum=1)
+    page = to_int(request.args.get('page'), 1, minimum=1)
     records = Feedback.search([
             ('dealer', '=', portal.dealer.id),
             ], offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
@@ -367,7 +360,7 @@ def inbox(request, portal):
     kind = request.args.get('kind')
     if kind not in kinds:
         kind = None
-    page = _int(request.args.get('page'), 1, minimum=1)
+    page = to_int(request.args.get('page'), 1, minimum=1)
     domain = [('user', '=', portal.user.id)]
     if kind:
         domain.append(('kind', '=', kind))

@@ -18,6 +18,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import FeedbackError, UploadError
+from .ir import clean_text
 
 KINDS = [
     ('demand', "Demand Preference"),
@@ -342,14 +343,14 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
             kind = None
         values['kind'] = kind
         for name in ['subject', 'description', 'attribute', 'competitor']:
-            text = (form.get(name) or '').strip()
+            text = clean_text(form.get(name))
             if len(text) > SIZES[name]:
                 errors[name] = gettext('dms_dealer.msg_feedback_field_size',
                     size=SIZES[name])
             values[name] = text or None
         if not values['subject']:
             errors['subject'] = gettext('dms_dealer.msg_feedback_required')
-        code = (form.get('product') or '').strip()
+        code = clean_text(form.get('product'))
         values['product'] = None
         if code:
             products = Product.search([
@@ -360,7 +361,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
             else:
                 errors['product'] = gettext(
                     'dms_dealer.msg_feedback_product', code=code[:100])
-        quantity = (form.get('estimated_quantity') or '').strip()
+        quantity = clean_text(form.get('estimated_quantity'))
         values['estimated_quantity'] = None
         if quantity:
             try:
@@ -372,7 +373,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                 if not 0 <= values['estimated_quantity'] <= MAX_QUANTITY:
                     errors['estimated_quantity'] = gettext(
                         'dms_dealer.msg_feedback_quantity')
-        price = (form.get('competitor_price') or '').strip()
+        price = clean_text(form.get('competitor_price'))
         values['competitor_price'] = None
         if price:
             try:

@@ -10,6 +10,12 @@ from trytond.transaction import Transaction
 from .exceptions import ChatError, UploadError
 
 
+
+def clean_text(value):
+    """The text of a form field without NUL characters (PostgreSQL refuses
+    them) and with the browser's CRLF line ends as LF"""
+    return (value or '').replace('\0', '').replace('\r\n', '\n').strip()
+
 class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
 
@@ -172,7 +178,7 @@ class ChatChannel(metaclass=PoolMeta):
         Message = pool.get('ir.chat.message')
         Follower = pool.get('ir.chat.follower')
         Dealer = pool.get('dms.dealer')
-        content = (content or '').strip()
+        content = clean_text(content)
         if not content and not filename:
             raise ChatError(gettext('dms_dealer.msg_chat_empty'))
         if len(content) > MAX_MESSAGE_SIZE:

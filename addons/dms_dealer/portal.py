@@ -40,6 +40,8 @@ CSRF_COOKIE = 'dms_portal_csrf'
 LANG_COOKIE = 'dms_portal_lang'
 FLASH_COOKIE = 'dms_portal_flash'
 MAX_FORM_SIZE = 64 * 1024
+# The largest id a portal URL may name (PostgreSQL integer columns)
+MAX_ID = 2 ** 31 - 1
 HERE = os.path.dirname(__file__)
 
 _template_dirs = []
@@ -288,6 +290,7 @@ def error_page(request, status, database=None):
         lang = negotiate_language(request)
     _ = translator(lang)
     titles = {
+        HTTPStatus.BAD_REQUEST: _("The request is not valid"),
         HTTPStatus.NOT_FOUND: _("Page not found"),
         HTTPStatus.FORBIDDEN: _("This form has expired"),
         HTTPStatus.TOO_MANY_REQUESTS: _("Too many attempts"),
@@ -295,6 +298,9 @@ def error_page(request, status, database=None):
         HTTPStatus.SERVICE_UNAVAILABLE: _("The system is busy"),
         }
     texts = {
+        HTTPStatus.BAD_REQUEST: _(
+            "It contains characters that cannot be stored. "
+            "Go back, correct it and send it again."),
         HTTPStatus.NOT_FOUND: _(
             "The page does not exist or is not available to you."),
         HTTPStatus.FORBIDDEN: _(
@@ -317,6 +323,18 @@ def error_page(request, status, database=None):
         headers={'Cache-Control': 'no-store'})
 
 
+def to_int(value, default=None, minimum=None, maximum=MAX_ID):
+    "The integer of a request parameter, or default when it is not one"
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return default
+    if ((minimum is not None and value < minimum)
+            or (maximum is not None and value > maximum)):
+        return default
+    return value
+
+
 def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
     """Register a portal route; the view is called as view(request, portal,
     **arguments) inside a transaction, with the web user and the language in
@@ -330,12 +348,18 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                 # Database without the DMS modules
                 raise NotFound()
             portal = Portal(request, pool)
+            if any('\0' in v for _, v in request.args.items(multi=True)):
+                # PostgreSQL refuses NUL in texts
+                raise exceptions.BadRequest()
             if request.method == 'POST':
                 if (request.content_length or 0) > max_size:
                     raise exceptions.RequestEntityTooLarge()
                 # Also bounds a body sent without a length (chunked)
                 request.max_content_length = max_size
                 portal.check_csrf()
+                if any('\0' in v
+                        for _, v in request.form.items(multi=True)):
+                    raise exceptions.BadRequest()
             if login and not portal.user:
                 next_ = request.full_path if request.method == 'GET' else ''
                 return portal.finish(redirect(
@@ -366,6 +390,11 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
         @wraps(func)
         def endpoint(request, database_name, **kwargs):
             failure = None
+            if any(isinstance(v, int) and v > MAX_ID
+                    for v in kwargs.values()):
+                # No such record: the database's integers would overflow
+                return error_page(request, HTTPStatus.NOT_FOUND,
+                    database_name)
             try:
                 return view(request, database_name, **kwargs)
             except exceptions.HTTPException as exception:

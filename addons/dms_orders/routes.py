@@ -17,7 +17,7 @@ from dms_dealer.ir import MAX_UPLOAD_SIZE as MAX_ATTACHMENT_SIZE
 from dms_dealer.routes import sale_states
 from dms_dealer.portal import (
     N_, NotFound, register_flash, register_home_section, register_nav,
-    register_templates, route)
+    register_templates, route, to_int)
 
 from .upload import MAX_UPLOAD_SIZE, UploadError, read_rows
 from .xlsx import order_xlsx, orders_xlsx
@@ -62,16 +62,6 @@ def alert_kinds(_):
         }
 
 
-def _int(value, default=None, minimum=None):
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return default
-    if minimum is not None and value < minimum:
-        return default
-    return value
-
-
 @route('/catalogue')
 def catalogue(request, portal):
     pool = portal.pool
@@ -81,8 +71,9 @@ def catalogue(request, portal):
     Location = pool.get('stock.location')
     dealer = portal.dealer
     text = request.args.get('q', '').strip()[:100]
-    category = _int(request.args.get('category'), minimum=1)
-    page = _int(request.args.get('page'), 1, minimum=1)
+    category = to_int(request.args.get('category'), minimum=1)
+    # A page past the last shows the last
+    page = to_int(request.args.get('page'), 1, minimum=1, maximum=None)
 
     total, page, products = Product.dms_catalogue_page(
         dealer, text, category, page=page, size=PAGE_SIZE)
@@ -287,7 +278,7 @@ def cart_line(request, portal):
     user = _buyer(portal)
     Sale.dms_lock_carts(user)
     cart = Sale.dms_cart(user)
-    line_id = _int(request.form.get('line'), minimum=1)
+    line_id = to_int(request.form.get('line'), minimum=1)
     lines = {l.id: l for l in cart.lines} if cart else {}
     if line_id not in lines:
         raise NotFound()
@@ -390,7 +381,8 @@ def orders(request, portal):
     pool = portal.pool
     Sale = pool.get('sale.sale')
     domain, filters = _orders_domain(portal, request.args)
-    page = _int(request.args.get('page'), 1, minimum=1)
+    # A page past the last shows the last
+    page = to_int(request.args.get('page'), 1, minimum=1, maximum=None)
     total = Sale.search_count(domain)
     pages = max((total + ORDERS_PAGE_SIZE - 1) // ORDERS_PAGE_SIZE, 1)
     page = min(page, pages)

@@ -387,6 +387,37 @@ class CommunicationTestCase(RouteTestCase):
         # The tier line still comes first for Gold
         self.assertEqual(self.staff(state)[2], Decimal('80.0000'))
 
+        # A tier price and a list price of one product: each dealer sees
+        # the price it gets, the list price reaches every dealer's orders
+        both_id = self.publish(title="Both prices", kind='price',
+            effective_date=tomorrow, prices=[('create', [{
+                            'product': self.product, 'tier': self.gold,
+                            'unit_price': Decimal('75.00')}, {
+                            'product': self.product,
+                            'unit_price': Decimal('130.00')}])])
+        buyer_b = self.client_for('buyer@b.example.com')
+        for client, shown, hidden in [
+                (buyer_a, '75.00', '130.00'), (buyer_b, '130.00', '75.00')]:
+            page = client.get(self.url('bulletins/%s' % both_id)).get_data(
+                as_text=True)
+            prices = page[page.index('id="bulletin-prices"'):]
+            prices = prices[:prices.index('</table>')]
+            self.assertIn(shown, prices)
+            self.assertNotIn(hidden, prices)
+
+        def affected(ship_b=False):
+            pool = Pool()
+            Bulletin = pool.get('dms.bulletin')
+            Sale = pool.get('sale.sale')
+            if ship_b:
+                # Shipped in full, only its invoice is pending
+                Sale.write([Sale(self.order_b)], {'shipment_state': 'sent'})
+            return sorted(s.id for s in Bulletin(both_id).affected_orders)
+        self.assertEqual(self.staff(affected),
+            sorted([self.order_a, self.order_b]))
+        self.assertEqual(self.staff(lambda: affected(ship_b=True)),
+            [self.order_a])
+
     def test_feedback_round_trip(self):
         "Feedback from the portal, triaged and answered by the factory"
         buyer_a = self.client_for('buyer@a.example.com')
@@ -501,6 +532,48 @@ class CommunicationTestCase(RouteTestCase):
         self.assertEqual(download.status_code, 200)
         self.assertEqual(download.data, PNG)
         self.assertIn('attachment;', download.headers['Content-Disposition'])
+
+    def test_bad_numbers_and_characters(self):
+        """Numbers out of range give the first page or 404, NUL characters a
+        clear 400: no 500, nothing saved"""
+        buyer_a = self.client_for('buyer@a.example.com')
+        huge = '9' * 30
+        for path in ['bulletins?page=%s' % huge, 'feedback?page=%s' % huge,
+                'inbox?page=%s' % huge, 'bulletins?page=2147483648']:
+            with self.subTest(path=path):
+                self.assertEqual(
+                    buyer_a.get(self.url(path)).status_code, HTTPStatus.OK)
+        for path in ['bulletins/%s' % huge, 'bulletins/2147483648',
+                'feedback/%s/files/1' % huge, 'feedback/1/files/%s' % huge]:
+            with self.subTest(path=path):
+                response = buyer_a.get(self.url(path))
+                self.assertEqual(response.status_code, HTTPStatus.NOT_FOUND)
+                self.assertIn('Page not found', response.get_data(
+                        as_text=True))
+        count = self.staff(lambda: Pool().get('dms.feedback').search_count(
+                []))
+        response = self.post(buyer_a, 'feedback/new', kind='trend',
+            subject='Red\0sells')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertIn('cannot be stored', response.get_data(as_text=True))
+        response = buyer_a.get(self.url('feedback?kind=%00'))
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        self.assertEqual(self.staff(lambda: Pool().get(
+                    'dms.feedback').search_count([])), count)
+
+        # Through the model (and RPC): NUL characters are dropped, CRLF
+        # becomes LF
+        def submit():
+            pool = Pool()
+            Feedback = pool.get('dms.feedback')
+            WebUser = pool.get('web.user')
+            user, = WebUser.search([('email', '=', 'buyer@a.example.com')])
+            feedback, errors = Feedback.dms_portal_submit(user, {
+                    'kind': 'trend', 'subject': 'Blue\0 rises',
+                    'description': 'Line 1\r\nLine 2'})
+            return errors, feedback.subject, feedback.description
+        self.assertEqual(self.staff(submit),
+            ({}, 'Blue rises', 'Line 1\nLine 2'))
 
     def test_chat(self):
         "The dealer and the factory talk on a feedback, in both directions"

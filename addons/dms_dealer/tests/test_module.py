@@ -12,11 +12,13 @@ from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
 from .tools import (
-    TranslationTestMixin, create_dealer, create_price_list, create_tier)
+    ClientViewTestMixin, TranslationTestMixin, create_dealer,
+    create_price_list, create_tier)
 
 
 class DmsDealerTestCase(
-        TranslationTestMixin, CompanyTestMixin, ModuleTestCase):
+        ClientViewTestMixin, TranslationTestMixin, CompanyTestMixin,
+        ModuleTestCase):
     "Test DMS Dealer module"
     module = 'dms_dealer'
 
@@ -418,6 +420,11 @@ class DmsDealerTestCase(
         SaleLine = pool.get('sale.line')
         WebUser = pool.get('web.user')
         History = pool.get('dms.dealer.tier.history')
+        Bulletin = pool.get('dms.bulletin')
+        Receipt = pool.get('dms.bulletin.receipt')
+        Notification = pool.get('dms.dealer.notification')
+        Summary = pool.get('dms.feedback.summary')
+        Feedback = pool.get('dms.feedback')
         ModelData = pool.get('ir.model.data')
         company = create_company()
         with set_company(company):
@@ -458,6 +465,27 @@ class DmsDealerTestCase(
                         'companies': [('add', [company.id])],
                         'company': company.id,
                         }])
+            Dealer.activate([dealer_a, dealer_b])
+            to_tier, to_b, draft = Bulletin.create([{
+                        'title': "To the tier", 'body': "Both",
+                        'audience': 'tiers', 'tiers': [('add', [tier.id])],
+                        }, {
+                        'title': "To B", 'body': "B only",
+                        'audience': 'dealers',
+                        'dealers': [('add', [dealer_b.id])],
+                        }, {
+                        'title': "Draft", 'body': "Nobody yet",
+                        }])
+            Bulletin.publish([to_tier, to_b])
+            Feedback.create([{
+                        'dealer': dealer_b.id, 'author': web_b.id,
+                        'kind': 'trend', 'subject': "B's trend",
+                        }])
+            self.assertEqual(len(Summary.search([])), 1)
+            receipt_b, = Receipt.search([
+                    ('dealer', '=', dealer_b.id),
+                    ('bulletin', '=', to_b.id),
+                    ])
 
             def as_user(user):
                 transaction = Transaction()
@@ -476,10 +504,21 @@ class DmsDealerTestCase(
                     {h.dealer for h in History.search([])}, {dealer_a})
                 self.assertEqual(
                     Dealer.search([('code', '=', 'B')]), [])
+                self.assertEqual(Bulletin.search([]), [to_tier])
+                self.assertEqual(
+                    {(r.bulletin, r.dealer) for r in Receipt.search([])},
+                    {(to_tier, dealer_a)})
+                # The inboxes are the factory administrators' business
+                with self.assertRaises(AccessError):
+                    Notification.search([])
+                self.assertEqual(Summary.search([]), [])
                 for Model, record in [
                         (Dealer, dealer_b),
                         (Sale, sale_b),
                         (WebUser, web_b),
+                        (Bulletin, to_b),
+                        (Bulletin, draft),
+                        (Receipt, receipt_b),
                         ]:
                     with self.subTest(model=Model.__name__):
                         with self.assertRaises(AccessError):
@@ -496,6 +535,9 @@ class DmsDealerTestCase(
                 self.assertEqual(
                     Dealer.search([]), [dealer_a, dealer_b])
                 self.assertEqual(len(Sale.search([])), 2)
+                self.assertEqual(len(Bulletin.search([])), 3)
+                self.assertEqual(len(Receipt.search([])), 3)
+                self.assertEqual(len(Summary.search([])), 1)
                 self.assertEqual(len(WebUser.search([])), 2)
 
             # Unlinking the user from the dealer lifts the restriction
