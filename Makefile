@@ -43,10 +43,10 @@ $(SAO)/.installed:
 
 # System packages from Debian: Chromium for the browser tests (never a
 # downloaded browser), poppler-utils (pdftotext, pdftoppm) to read the PDFs in
-# the tests, Pango for WeasyPrint's PDF rendering and a CJK font so that
-# Chinese text in PDFs has glyphs
+# the tests, Pango for WeasyPrint's PDF rendering, a CJK font so that
+# Chinese text in PDFs has glyphs, and sqlmap for the long security tests
 SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-cjk libpango-1.0-0 \
-	libpangoft2-1.0-0
+	libpangoft2-1.0-0 sqlmap
 browser:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
@@ -79,7 +79,12 @@ test: env sao browser
 test-pg: env sao browser
 	$(BIN)/python tests/run.py --postgresql '$(PG_URI)'
 
-ci: test test-pg
+# The long tests (tests/long/: sqlmap...) on PostgreSQL, the production
+# database
+test-long: env sao browser
+	$(BIN)/python tests/run.py --only long --postgresql '$(PG_URI)'
+
+ci: test test-pg test-long
 
 # Benchmarks: ratios against baselines measured in the same run, written to
 # bench/results.md (see bench/README.md), e.g. make bench BENCH_ARGS=submit

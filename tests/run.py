@@ -53,8 +53,9 @@ def main():
         help="do not use the test database cache")
     parser.add_argument('-k', dest='patterns', action='append',
         help="only run tests matching the pattern (unittest -k)")
-    parser.add_argument('--only', choices=['modules', 'cross'],
-        help="run only the module tests or only tests/")
+    parser.add_argument('--only', choices=['modules', 'cross', 'long'],
+        help="run only the module tests, only tests/ or only the long "
+        "tests of tests/long/ (not run otherwise)")
     parser.add_argument('-v', '--verbose', action='store_true')
     args = parser.parse_args()
 
@@ -98,6 +99,10 @@ def main():
     if args.only in {None, 'cross'}:
         suite.addTests(loader.discover(
                 os.path.join(ROOT, 'tests'), top_level_dir=ROOT))
+    if args.only == 'long':
+        # Not a package: the discovery of tests/ leaves it out
+        long_tests = os.path.join(ROOT, 'tests', 'long')
+        suite.addTests(loader.discover(long_tests, top_level_dir=long_tests))
 
     print("DMS test suite on %s (cache key %s)" % (backend, key),
         flush=True)

@@ -185,3 +185,49 @@ class IntakeRPCTestCase(unittest.TestCase):
             {})
         self.assertEqual([r['status'] for r in results],
             ['rejected', 'rejected'])
+
+    def test_fuzzed_batches(self):
+        """Random orders (hypothesis): an answer per order or a clear fault,
+        never a server error, and a sale only for each accepted order"""
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis import strategies as st
+
+        rpc = self.rpc('erp_d0001')
+        admin = self.admin.model
+        scalar = st.one_of(
+            st.none(), st.booleans(), st.integers(-2 ** 31, 2 ** 31 - 1),
+            st.floats(allow_nan=False, allow_infinity=False),
+            # XML 1.0 has no control characters (the request would be a 400)
+            st.text(st.characters(blacklist_categories=('Cc', 'Cs')),
+                max_size=50),
+            st.sampled_from(
+                ['D0001', 'D0005', self.codes[0], '1', '-1', '1e9', '']))
+        line = st.one_of(scalar, st.dictionaries(
+                st.sampled_from(['product_code', 'quantity', 'unit_price',
+                        'note', 'x']), scalar, max_size=4))
+        order = st.one_of(scalar, st.dictionaries(
+                st.sampled_from(['dealer_code', 'external_reference',
+                        'lines', 'delivery_address', 'requested_date',
+                        'note', 'x']),
+                st.one_of(scalar, st.lists(line, max_size=3)), max_size=6))
+
+        @settings(max_examples=60, deadline=None, derandomize=True,
+            database=None, suppress_health_check=list(HealthCheck))
+        @given(batch=st.lists(order, min_size=1, max_size=4))
+        def submit(batch):
+            before = admin.sale.sale.search_count(
+                [('dms_source', '=', 'intake')], {})
+            try:
+                results = rpc.model.dms.order.intake.submit(batch, {})
+            except xmlrpc.client.Fault as fault:
+                self.assertNotIn('Traceback', fault.faultString)
+                accepted = 0
+            else:
+                self.assertEqual(len(results), len(batch))
+                self.assertLessEqual({r['status'] for r in results},
+                    {'accepted', 'duplicate', 'rejected'})
+                accepted = sum(r['status'] == 'accepted' for r in results)
+            self.assertEqual(admin.sale.sale.search_count(
+                    [('dms_source', '=', 'intake')], {}), before + accepted)
+        submit()
+        self.assertNotIn('Internal Server Error', self.server.read_log())

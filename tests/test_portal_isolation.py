@@ -117,8 +117,9 @@ class RouteTableTestCase(unittest.TestCase):
             self.assertEqual(methods, sorted(ROUTES[rule][0]), rule)
 
 
-class PortalIsolationTestCase(unittest.TestCase):
-    "A dealer's administrator aims every route at another dealer's data"
+class PortalServerTestCase(unittest.TestCase):
+    """A demo server and HTTP clients of its portal; subclasses prepare
+    their data in setUpData()"""
 
     @classmethod
     def setUpClass(cls):
@@ -130,21 +131,14 @@ class PortalIsolationTestCase(unittest.TestCase):
             cls.playwright = sync_playwright().start()
             cls.base = '%s/%s/portal' % (cls.server.url, cls.server.database)
             cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
-            # A product that no dealer may order
-            template, = cls.admin.product.template.search_read(
-                [('products.code', '=', 'AC-1001')], 0, 1, None, ['id'], {})
-            copy, = cls.admin.product.template.copy([template['id']], {
-                    'dms_orderable': False, 'code': 'NOT-FOR-DEALERS'}, {})
-            cls.hidden_product, = cls.admin.product.product.search(
-                [('template', '=', copy)], 0, 1, None, {})
-            # D0005 has a cart: its admin orders by the portal
-            other = cls.client('d0005.admin')
-            response = cls.post(other, '/cart/quick', lines='AC-1001 1')
-            assert response.status == 200, response.status
-            cls.foreign = cls.foreign_records()
+            cls.setUpData()
         except BaseException:
             cls.tearDownClass()
             raise
+
+    @classmethod
+    def setUpData(cls):
+        pass
 
     @classmethod
     def tearDownClass(cls):
@@ -174,6 +168,25 @@ class PortalIsolationTestCase(unittest.TestCase):
     def post(cls, client, path, **form):
         return client.post(cls.base + path, form={
                 'csrf_token': cls.csrf(client), **form})
+
+
+class PortalIsolationTestCase(PortalServerTestCase):
+    "A dealer's administrator aims every route at another dealer's data"
+
+    @classmethod
+    def setUpData(cls):
+        # A product that no dealer may order
+        template, = cls.admin.product.template.search_read(
+            [('products.code', '=', 'AC-1001')], 0, 1, None, ['id'], {})
+        copy, = cls.admin.product.template.copy([template['id']], {
+                'dms_orderable': False, 'code': 'NOT-FOR-DEALERS'}, {})
+        cls.hidden_product, = cls.admin.product.product.search(
+            [('template', '=', copy)], 0, 1, None, {})
+        # D0005 has a cart: its admin orders by the portal
+        other = cls.client('d0005.admin')
+        response = cls.post(other, '/cart/quick', lines='AC-1001 1')
+        assert response.status == 200, response.status
+        cls.foreign = cls.foreign_records()
 
     @classmethod
     def foreign_records(cls):

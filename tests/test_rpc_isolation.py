@@ -21,6 +21,62 @@ COMMUNICATION = [
     'dms.feedback', 'dms.dealer.notification']
 
 
+def foreign_price_lists(own, admin):
+    "The price lists of neither the dealer's tier nor its orders"
+    dealer, = admin.dms.dealer.read([own], ['tier.price_list'], {})
+    used = {s['price_list'] for s in admin.sale.sale.search_read(
+            [('dealer', '=', own)], 0, None, None, ['price_list'], {})}
+    used.add(dealer['tier.']['price_list'])
+    return [p for p in admin.product.price_list.search([], 0, None, None, {})
+        if p not in used]
+
+
+# Every model an integration user linked to a dealer may read is either
+# scoped to its dealer or reference data of the factory, the same for every
+# dealer; a model readable by it without an entry fails test_model_matrix.
+# SCOPED: model -> the domain of the rows the user may not read (of other
+# dealers, or without dealer where only the dealer's are shown), from the id
+# of the user's dealer and the ids of the others (and the admin's proxy)
+SCOPED = {
+    'dms.dealer': lambda own, others, admin: [('id', '!=', own)],
+    'dms.dealer.tier.history': lambda own, others, admin: [
+        ('dealer', 'in', others)],
+    'dms.order.alert': lambda own, others, admin: [('dealer', 'in', others)],
+    'dms.order.event': lambda own, others, admin: [
+        ('sale.dealer', 'in', others)],
+    'dms.order.suggestion': lambda own, others, admin: [
+        ('dealer', 'in', others)],
+    'sale.sale': lambda own, others, admin: ['OR',
+        ('dealer', '!=', own), ('dealer', '=', None)],
+    'sale.line': lambda own, others, admin: ['OR',
+        ('sale.dealer', '!=', own), ('sale.dealer', '=', None)],
+    'web.user': lambda own, others, admin: ['OR',
+        ('dealer', '!=', own), ('dealer', '=', None)],
+    'party.party': lambda own, others, admin: [('dms_dealers', 'in', others)],
+    'party.address': lambda own, others, admin: [
+        ('party.dms_dealers', 'in', others)],
+    'party.contact_mechanism': lambda own, others, admin: [
+        ('party.dms_dealers', 'in', others)],
+    'party.identifier': lambda own, others, admin: [
+        ('party.dms_dealers', 'in', others)],
+    # The price lists that are neither of the dealer's tier nor of its
+    # orders
+    'product.price_list': lambda own, others, admin: [
+        ('id', 'in', foreign_price_lists(own, admin))],
+    'product.price_list.line': lambda own, others, admin: [
+        ('price_list', 'in', foreign_price_lists(own, admin))],
+    }
+# Reference data: configuration, products and stock, the organisation, and
+# Tryton's own ir/res records (menus, views, translations...)
+SHARED_PREFIXES = (
+    'account.', 'carrier', 'company.', 'country.', 'currency.', 'ir.',
+    'party.address.format', 'party.address.subdivision_type',
+    'party.category', 'party.configuration', 'product.', 'res.',
+    'stock.', 'dms.configuration', 'dms.territory', 'dms.dealer.tier',
+    'sale.configuration', 'sale.reporting.',
+    )
+
+
 class RPCIsolationTestCase(unittest.TestCase):
 
     @classmethod
@@ -224,6 +280,70 @@ class RPCIsolationTestCase(unittest.TestCase):
             self.assertIn('not allowed', cm.exception.faultString)
         self.assertEqual(admin.dms.feedback.read(
                 others, ['state', 'answer', 'write_date'], ctx), before)
+
+    def test_model_matrix(self):
+        """Every model the dealer's integration user reads has an entry;
+        the scoped ones show it all its dealer's rows and none of the
+        others', which it cannot read by id either"""
+        admin = self.admin.model
+        rpc = self.as_dealer().model
+        ctx = self.context
+        own = self.dealer_ids['D0001']
+        others = [d for d in admin.dms.dealer.search(
+                [], 0, None, None, ctx) if d != own]
+        # Contact details of another dealer (the demo has none)
+        party, = admin.dms.dealer.read(
+            [self.dealer_ids['D0005']], ['party'], ctx)
+        admin.party.contact_mechanism.create([{
+                    'party': party['party'], 'type': 'phone',
+                    'value': '+86 571 8888 0005'}], ctx)
+        admin.party.identifier.create([{
+                    'party': party['party'], 'code': 'D0005-TAX'}], ctx)
+
+        def proxy(model, name):
+            for part in name.split('.'):
+                model = getattr(model, part)
+            return model
+        readable = []
+        for model in admin.ir.model.search_read(
+                [], 0, None, [('name', 'ASC')], ['name'], ctx):
+            name = model['name']
+            try:
+                proxy(rpc, name).search_count([], ctx)
+            except xmlrpc.client.Fault:
+                continue
+            except xmlrpc.client.ProtocolError as error:
+                # Models without search_count over RPC (wizards...)
+                self.assertEqual(error.errcode, 403)
+                continue
+            readable.append(name)
+        self.assertIn('sale.sale', readable)
+        unlisted = [n for n in readable
+            if n not in SCOPED and not n.startswith(SHARED_PREFIXES)]
+        self.assertEqual(unlisted, [],
+            "models readable by a dealer's integration user without an "
+            "entry in SCOPED or SHARED_PREFIXES")
+        for name, foreign in sorted(SCOPED.items()):
+            if name not in readable:
+                continue
+            with self.subTest(model=name):
+                domain = foreign(own, others, admin)
+                foreign_ids = proxy(admin, name).search(
+                    domain, 0, None, None, ctx)
+                self.assertTrue(foreign_ids,
+                    "%s: the demo has rows not of the dealer" % name)
+                self.assertEqual(proxy(rpc, name).search_count(
+                        domain, ctx), 0)
+                self.assertEqual(proxy(rpc, name).search(
+                        [('id', 'in', foreign_ids)], 0, None, None, ctx), [])
+                with self.assertRaises(xmlrpc.client.Fault) as cm:
+                    proxy(rpc, name).read(foreign_ids[:5], ['id'], ctx)
+                self.assertIn('not allowed', cm.exception.faultString)
+                # All the other rows stay readable
+                visible = proxy(rpc, name).search_count([], ctx)
+                self.assertEqual(visible,
+                    proxy(admin, name).search_count([], ctx)
+                    - len(foreign_ids))
 
     def test_factory_user_reads_all_dealers(self):
         "An integration user without dealer reads the whole network"

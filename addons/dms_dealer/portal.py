@@ -24,7 +24,7 @@ import markupsafe
 import polib
 from werkzeug import exceptions
 from werkzeug.utils import redirect, safe_join
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from trytond.exceptions import RateLimitException
 from trytond.model.exceptions import AccessError
@@ -149,7 +149,7 @@ class Portal:
         key = request.cookies.get(SESSION_COOKIE)
         if key:
             WebUser = pool.get('web.user')
-            user = WebUser.get_user(key)
+            user = WebUser.dms_portal_session(key)
             if user and user.dms_can_login:
                 self.user, self.session = user, key
         self.lang = negotiate_language(request, self.user)
@@ -182,9 +182,18 @@ class Portal:
         self.set_cookie(CSRF_COOKIE, self.csrf_token)
 
     def check_csrf(self):
-        token = self.request.form.get('csrf_token', '')
-        cookie = self.request.cookies.get(CSRF_COOKIE, '')
+        """Refuse a POST without the token of the browser's cookie, or sent
+        from another origin (the Origin header, else the Referer, when the
+        browser sends one)"""
+        request = self.request
+        token = request.form.get('csrf_token', '')
+        cookie = request.cookies.get(CSRF_COOKIE, '')
         if not (token and cookie and hmac.compare_digest(token, cookie)):
+            raise CSRFError()
+        # The host only: behind a proxy ending TLS, the scheme of the
+        # request may differ from the browser's
+        origin = request.headers.get('Origin') or request.referrer
+        if origin is not None and urlsplit(origin).netloc != request.host:
             raise CSRFError()
 
     def flash(self, key):
@@ -412,6 +421,30 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
     return decorator
 
 
+class HTTPErrors:
+    """WSGI middleware, set in the [wsgi middleware] section of the
+    configuration: the HTTP errors that Tryton raises before any route (a
+    request from another origin is refused with 403) become their answer
+    instead of a server error; the portal's with its own error page"""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        try:
+            return self.app(environ, start_response)
+        except exceptions.HTTPException as exception:
+            request = Request(environ)
+            parts = request.path.split('/')
+            if len(parts) > 2 and parts[2] == 'portal':
+                response = error_page(request,
+                    exception.code or HTTPStatus.INTERNAL_SERVER_ERROR,
+                    parts[1])
+            else:
+                response = exception.get_response(environ)
+            return response(environ, start_response)
+
+
 def _urlencode(**values):
     from urllib.parse import urlencode
     return urlencode(values)
@@ -438,7 +471,8 @@ def extract_messages(directory):
                         and isinstance(node.args[0].value, str)):
                     messages.add(node.args[0].value)
     templates = os.path.join(directory, 'www', 'templates')
-    environment = jinja2.Environment()
+    # Parsed only, never rendered
+    environment = jinja2.Environment(autoescape=True)
     for name in sorted(os.listdir(templates)):
         with open(os.path.join(templates, name), encoding='utf-8') as fp:
             tree = environment.parse(fp.read())

@@ -5,7 +5,7 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered)
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 
 from .exceptions import TierValidationError
 
@@ -104,3 +104,19 @@ class Tier(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                 'price_list', 'payment_term', 'credit_limit_amount'}:
             dealers = Dealer.search([('tier', 'in', [t.id for t in tiers])])
             Dealer.sync_party_terms(dealers)
+
+
+class PriceList(metaclass=PoolMeta):
+    __name__ = 'product.price_list'
+    # Reverse relations for the record rules of users linked to a dealer
+    dms_tiers = fields.One2Many(
+        'dms.dealer.tier', 'price_list', "Dealer Tiers", readonly=True)
+    dms_sales = fields.One2Many(
+        'sale.sale', 'price_list', "Sales", readonly=True)
+
+    @classmethod
+    def copy(cls, price_lists, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('dms_tiers')
+        default.setdefault('dms_sales')
+        return super().copy(price_lists, default=default)

@@ -1,8 +1,11 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import datetime as dt
 import re
 
+from trytond import backend
 from trytond.config import config
+from trytond.exceptions import RateLimitException
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -121,10 +124,68 @@ class User(metaclass=PoolMeta):
 
         Return None for a wrong e-mail or password and for accounts that may
         not use the portal: the caller cannot tell them apart.  Raises
-        RateLimitException after too many attempts."""
-        user = cls.authenticate(email or '', password or '')
+        RateLimitException once an e-mail has [dms_portal] max_attempt
+        (default 5) failed attempts within Tryton's [session] timeout."""
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
+        email = (email or '').strip().lower()
+        if Attempt.count(email) >= config.getint(
+                'dms_portal', 'max_attempt', default=5):
+            raise RateLimitException()
+        user = cls.authenticate(email, password or '')
         if user and user.dms_can_login:
             return user.new_session()
+
+    @classmethod
+    def dms_portal_session(cls, key):
+        """The account of the portal session key, or None
+
+        A session ends when idle for [dms_portal] session_idle_timeout
+        seconds (default 2 hours) and at the latest [dms_portal]
+        session_max_age seconds (default 12 hours) after the sign-in,
+        whatever its activity; an ended session is deleted.  The activity of
+        a session is recorded at most once a minute."""
+        pool = Pool()
+        Session = pool.get('web.user.session')
+        sessions = Session.search([('key', '=', key)], limit=1)
+        if not sessions:
+            return None
+        session, = sessions
+        now = dt.datetime.now()
+        idle = dt.timedelta(seconds=config.getint(
+                'dms_portal', 'session_idle_timeout', default=2 * 60 * 60))
+        max_age = dt.timedelta(seconds=config.getint(
+                'dms_portal', 'session_max_age', default=12 * 60 * 60))
+        last = session.write_date or session.create_date
+        ended = (session.expired or now - last > idle
+            or now - session.create_date > max_age)
+        if ended or now - last > dt.timedelta(minutes=1):
+            cls._dms_session_write(session.id, delete=ended)
+        return None if ended else session.user
+
+    @classmethod
+    def _dms_session_write(cls, session_id, delete=False):
+        """Delete or touch the session: in the request's transaction, or in
+        a transaction of its own for a read-only request"""
+        pool = Pool()
+        Session = pool.get('web.user.session')
+
+        def write():
+            sessions = Session.browse([session_id])
+            if delete:
+                Session.delete(sessions)
+            else:
+                Session.write(sessions, {})
+        transaction = Transaction()
+        if not transaction.readonly:
+            write()
+            return
+        try:
+            with transaction.new_transaction():
+                write()
+        except backend.DatabaseOperationalError:
+            # Busy: the next request records it
+            pass
 
     @classmethod
     def dms_portal_logout(cls, key):

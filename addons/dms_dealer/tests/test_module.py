@@ -425,12 +425,18 @@ class DmsDealerTestCase(
         Notification = pool.get('dms.dealer.notification')
         Summary = pool.get('dms.feedback.summary')
         Feedback = pool.get('dms.feedback')
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        PriceList = pool.get('product.price_list')
+        PriceListLine = pool.get('product.price_list.line')
         ModelData = pool.get('ir.model.data')
         company = create_company()
         with set_company(company):
             tier = create_tier(company, 'GOLD')
             dealer_a = create_dealer(company, 'A', tier=tier)
             dealer_b = create_dealer(company, 'B', tier=tier)
+            silver = create_tier(company, 'SILVER')
+            dealer_c = create_dealer(company, 'C', tier=silver)
             employee = create_employee(company)
             sale_a, sale_b = Sale.create([{
                         'party': dealer_a.party.id,
@@ -512,6 +518,25 @@ class DmsDealerTestCase(
                 with self.assertRaises(AccessError):
                     Notification.search([])
                 self.assertEqual(Summary.search([]), [])
+                # Other dealers' parties and addresses, other tiers' prices
+                parties = Party.search([])
+                self.assertIn(dealer_a.party, parties)
+                self.assertIn(company.party, parties)
+                self.assertNotIn(dealer_b.party, parties)
+                self.assertNotIn(dealer_c.party, parties)
+                self.assertEqual(
+                    {a.party for a in Address.search([
+                                ('party', 'in', [
+                                        dealer_a.party.id, dealer_b.party.id,
+                                        dealer_c.party.id])])},
+                    {dealer_a.party})
+                self.assertEqual(PriceList.search([]), [tier.price_list])
+                self.assertEqual(
+                    {l.price_list for l in PriceListLine.search([])},
+                    {tier.price_list} if tier.price_list.lines else set())
+                self.assertEqual(
+                    Party.read([company.party.id], ['name'])[0]['name'],
+                    company.party.name)
                 for Model, record in [
                         (Dealer, dealer_b),
                         (Sale, sale_b),
@@ -519,6 +544,9 @@ class DmsDealerTestCase(
                         (Bulletin, to_b),
                         (Bulletin, draft),
                         (Receipt, receipt_b),
+                        (Party, dealer_b.party),
+                        (Address, dealer_c.party.addresses[0]),
+                        (PriceList, silver.price_list),
                         ]:
                     with self.subTest(model=Model.__name__):
                         with self.assertRaises(AccessError):
@@ -533,18 +561,20 @@ class DmsDealerTestCase(
             set_user, set_context = as_user(factory_user)
             with set_user, set_context:
                 self.assertEqual(
-                    Dealer.search([]), [dealer_a, dealer_b])
+                    Dealer.search([]), [dealer_a, dealer_b, dealer_c])
                 self.assertEqual(len(Sale.search([])), 2)
                 self.assertEqual(len(Bulletin.search([])), 3)
                 self.assertEqual(len(Receipt.search([])), 3)
                 self.assertEqual(len(Summary.search([])), 1)
+                self.assertIn(dealer_b.party, Party.search([]))
+                self.assertEqual(len(PriceList.search([])), 2)
                 self.assertEqual(len(WebUser.search([])), 2)
 
             # Unlinking the user from the dealer lifts the restriction
             User.write([dealer_user], {'dealer': None})
             set_user, set_context = as_user(dealer_user)
             with set_user, set_context:
-                self.assertEqual(len(Dealer.search([])), 2)
+                self.assertEqual(len(Dealer.search([])), 3)
 
     @with_transaction()
     def test_default_deny(self):

@@ -2,11 +2,13 @@
 # of this repository contains the full copyright notices and license terms.
 """Portal foundations over real HTTP requests to Tryton's WSGI application:
 sessions, CSRF, languages, error pages, password reset by e-mail, scoping."""
+import datetime as dt
 import re
 from http import HTTPStatus
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
+from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
@@ -128,13 +130,17 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
     def test_wrong_password(self):
         "A wrong password is refused, recorded, and says nothing more"
         client = self.client()
+        pages = []
         for email in ['buyer@a.example.com', 'unknown@example.com']:
             with self.subTest(email=email):
                 response = self.login(client, email, 'wrong-password')
                 self.assertEqual(response.status_code, HTTPStatus.OK)
-                self.assertIn("Wrong e-mail or password.",
-                    response.get_data(as_text=True))
+                page = response.get_data(as_text=True)
+                self.assertIn("Wrong e-mail or password.", page)
                 self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+                pages.append(page.replace(email, 'EMAIL'))
+        # Nothing tells a known e-mail from an unknown one
+        self.assertEqual(pages[0], pages[1])
         with Transaction().start(self.db_name, 0):
             Attempt = Pool().get('web.user.authenticate.attempt')
             self.assertEqual(Attempt.count('buyer@a.example.com'), 1)
@@ -322,6 +328,197 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                 **data, 'csrf_token': self.csrf(client),
                 'password': 'other-secret-3', 'password2': 'other-secret-3'})
         self.assertEqual(response.location, self.url('reset-password'))
+
+    def shift_session(self, key, created, active=None):
+        """Move the session's sign-in back by created and its last activity
+        back by active (default: the same), as if the clock had moved
+        forward"""
+        active = created if active is None else active
+        with Transaction().start(self.db_name, 0) as transaction:
+            Session = Pool().get('web.user.session')
+            table = Session.__table__()
+            session, = Session.search([('key', '=', key)])
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.update(
+                    [table.create_date, table.write_date],
+                    [session.create_date - created,
+                        (session.write_date or session.create_date)
+                        - active],
+                    where=table.id == session.id))
+            transaction.commit()
+
+    def session_exists(self, key):
+        with Transaction().start(self.db_name, 0):
+            Session = Pool().get('web.user.session')
+            return bool(Session.search([('key', '=', key)]))
+
+    def test_password_hash(self):
+        "Passwords are stored as Argon2 hashes"
+        with Transaction().start(self.db_name, 0):
+            WebUser = Pool().get('web.user')
+            user, = WebUser.search([('email', '=', 'buyer@a.example.com')])
+            self.assertTrue(user.password_hash.startswith('$argon2id$'),
+                user.password_hash[:10])
+            self.assertNotIn(PASSWORD, user.password_hash)
+
+    def test_sixth_attempt_refused(self):
+        """After 5 failed attempts for an e-mail, the 6th is refused, even
+        with the right password, for known and unknown e-mails alike"""
+        emails = ['buyer@b.example.com', 'nobody@example.com']
+        with Transaction().start(self.db_name, 0) as transaction:
+            Attempt = Pool().get('web.user.authenticate.attempt')
+            # As 5 wrong passwords do (test_wrong_password counts them)
+            for email in emails:
+                for _ in range(5):
+                    Attempt.add(email)
+            transaction.commit()
+        try:
+            for email in emails:
+                with self.subTest(email=email):
+                    client = self.client()
+                    response = self.login(client, email)
+                    self.assertEqual(response.status_code,
+                        HTTPStatus.TOO_MANY_REQUESTS)
+                    self.assertIn("Too many attempts",
+                        response.get_data(as_text=True))
+                    self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+            # Other e-mails are not concerned
+            self.assertEqual(self.login(self.client()).status_code,
+                HTTPStatus.SEE_OTHER)
+        finally:
+            with Transaction().start(self.db_name, 0) as transaction:
+                Attempt = Pool().get('web.user.authenticate.attempt')
+                for email in emails:
+                    Attempt.remove(email)
+                transaction.commit()
+
+    def test_session_fixation(self):
+        "A session key planted before the sign-in is not the one used after"
+        client = self.client()
+        self.login(client)
+        first = self.cookie(client, 'dms_portal_session').value
+        client.post(self.url('logout'), data={'csrf_token': self.csrf(client)})
+        # The attacker's (dead or alive) key in the victim's browser
+        client.set_cookie('dms_portal_session', first, path=self.url())
+        self.login(client)
+        second = self.cookie(client, 'dms_portal_session').value
+        self.assertNotEqual(first, second)
+        self.assertFalse(self.session_exists(first))
+
+    def test_session_idle_timeout(self):
+        "A session idle for longer than the idle timeout ends"
+        idle = config.getint(
+            'dms_portal', 'session_idle_timeout', default=2 * 60 * 60)
+        client = self.client()
+        self.login(client)
+        key = self.cookie(client, 'dms_portal_session').value
+        self.shift_session(key, dt.timedelta(seconds=idle - 120))
+        # Still active: the request records the activity
+        self.assertEqual(client.get(self.url()).status_code, HTTPStatus.OK)
+        self.shift_session(key, dt.timedelta(seconds=idle - 120))
+        self.assertEqual(client.get(self.url()).status_code, HTTPStatus.OK)
+        self.shift_session(key, dt.timedelta(seconds=idle + 1))
+        response = client.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertTrue(response.location.startswith(self.url('login')))
+        self.assertFalse(self.session_exists(key))
+
+    def test_session_max_age(self):
+        "A session ends at its maximum age, even when always active"
+        max_age = config.getint(
+            'dms_portal', 'session_max_age', default=12 * 60 * 60)
+        client = self.client()
+        self.login(client)
+        key = self.cookie(client, 'dms_portal_session').value
+        self.assertEqual(client.get(self.url()).status_code, HTTPStatus.OK)
+        # Signed in long ago, active a minute ago
+        self.shift_session(key, dt.timedelta(seconds=max_age + 1),
+            dt.timedelta(minutes=1))
+        response = client.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertFalse(self.session_exists(key))
+
+    def test_cookie_flags(self):
+        "Cookies are HttpOnly and SameSite, and Secure over HTTPS"
+        for base_url, secure in [
+                ('http://localhost', False), ('https://localhost', True)]:
+            with self.subTest(base_url=base_url):
+                client = self.client()
+                client.get(self.url('login'), base_url=base_url)
+                response = client.post(self.url('login'), data={
+                        'email': 'buyer@a.example.com', 'password': PASSWORD,
+                        'csrf_token': self.csrf(client)}, base_url=base_url)
+                self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+                cookies = SimpleCookie()
+                for header in response.headers.getlist('Set-Cookie'):
+                    cookies.load(header)
+                for name in ['dms_portal_session', 'dms_portal_csrf']:
+                    morsel = cookies[name]
+                    self.assertTrue(morsel['httponly'], name)
+                    self.assertEqual(morsel['samesite'], 'Lax')
+                    self.assertEqual(morsel['path'], self.url())
+                    self.assertEqual(bool(morsel['secure']), secure, name)
+
+    def test_cross_origin_post(self):
+        "A POST from another site is refused even with the right token"
+        from werkzeug.test import Client
+        from werkzeug.wrappers import Response
+
+        from trytond.wsgi import app
+
+        from ..portal import HTTPErrors
+
+        # As configured in config/trytond.conf
+        client = Client(HTTPErrors(app), Response)
+        self.login(client)
+        session = self.cookie(client, 'dms_portal_session').value
+        for headers in [
+                {'Origin': 'http://evil.example.com'},
+                {'Origin': 'null'},
+                {'Referer': 'http://evil.example.com/page'},
+                ]:
+            with self.subTest(headers=headers):
+                response = client.post(self.url('logout'), data={
+                        'csrf_token': self.csrf(client)}, headers=headers)
+                self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
+                self.assertIn("This form has expired",
+                    response.get_data(as_text=True))
+                self.assertTrue(self.session_exists(session))
+                self.assertNotIn('Access-Control-Allow-Origin',
+                    response.headers)
+        # The portal's own pages post with their origin
+        response = client.post(self.url('logout'), data={
+                'csrf_token': self.csrf(client)},
+            headers={'Origin': 'http://localhost',
+                'Referer': 'http://localhost' + self.url()})
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertFalse(self.session_exists(session))
+
+    def test_reset_link_expires(self):
+        "A reset link refused once expired, and the password unchanged"
+        with Transaction().start(self.db_name, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            user, = WebUser.search([('email', '=', 'buyer@s.example.com')])
+            user.set_reset_password_token()
+            user.reset_password_token_expire = (
+                dt.datetime.now() - dt.timedelta(seconds=1))
+            user.save()
+            token = user.reset_password_token
+            transaction.commit()
+        client = self.client()
+        client.get(self.url('reset-password/confirm?email=%s&token=%s' % (
+                    'buyer@s.example.com', token)))
+        response = client.post(self.url('reset-password/confirm'), data={
+                'email': 'buyer@s.example.com', 'token': token,
+                'password': 'new-secret-9', 'password2': 'new-secret-9',
+                'csrf_token': self.csrf(client)})
+        self.assertEqual(response.location, self.url('reset-password'))
+        self.assertEqual(
+            self.login(self.client(), 'buyer@s.example.com', 'new-secret-9'
+                ).status_code, HTTPStatus.OK)
+        self.assertEqual(
+            self.login(self.client(), 'buyer@s.example.com').status_code,
+            HTTPStatus.SEE_OTHER)
 
 
 del RouteTestCase
