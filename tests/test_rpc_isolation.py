@@ -92,7 +92,8 @@ class RPCIsolationTestCase(unittest.TestCase):
         cls.dealer_ids = {d['code']: d['id'] for d in dealers}
         cls.users = {
             login: cls.server.create_user(login, PASSWORD, dealer)
-            for login, dealer in [('erp_d0001', 'D0001'), ('erp_factory', None)]}
+            for login, dealer in [
+                ('erp_d0001', 'D0001'), ('erp_factory', None)]}
         # A back-office user of the dealer (documented: DMS User is for the
         # factory's staff, its feedback is scoped all the same)
         cls.users['staff_d0001'] = cls.server.create_user(

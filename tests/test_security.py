@@ -34,7 +34,7 @@ FORMS = {
     '/cart/quick': {'lines': 'AC-1001 2'},
     '/cart/upload': {},
     '/cart/line': {'line': 'line', 'quantity': '3'},
-    '/cart/checkout': {'reference': 'CSRF-1', 'address': 'address'},
+    '/cart/checkout': {'reference': 'CSRF-1', 'delivery_address': 'address'},
     '/suggestions/cart': {},
     '/account/users/invite': {'email': 'new@example.com', 'role': 'buyer'},
     '/account/users/<int:user_id>': {'action': 'role', 'role': 'viewer'},
@@ -45,7 +45,7 @@ FORMS = {
     '/bulletins/<int:bulletin_id>/chat': {'content': 'Hello'},
     '/feedback/<int:feedback_id>/chat': {'content': 'Hello'},
     '/feedback/new': {'kind': 'trend', 'subject': 'Red sells'},
-    '/inbox/preferences': {'email_off': 'bulletin'},
+    '/inbox/preferences': {'email': 'bulletin'},
     }
 
 
@@ -82,6 +82,17 @@ FIELDS = {
     '/inbox/read': [],
     '/inbox/preferences': ['email'],
     }
+# The routes a viewer (read-only portal user) is refused: ordering and the
+# administration of the dealer's account; every other route works for it
+VIEWER_REFUSED = {
+    '/cart/add', '/cart/quick', '/cart/upload', '/cart/line',
+    '/cart/checkout', '/orders/<int:sale_id>/reorder',
+    '/orders/<int:sale_id>/received', '/suggestions/cart',
+    '/account/users', '/account/users/invite', '/account/users/<int:user_id>',
+    '/account/addresses', '/account/addresses/new',
+    '/account/addresses/<int:address_id>',
+    '/account/addresses/<int:address_id>/archive',
+    }
 # Values that broke web applications before
 NASTY = [
     '', ' ', '0', '-1', '1e309', 'NaN', 'Infinity', '9' * 40, '2147483648',
@@ -113,9 +124,15 @@ class PortalCSRFTestCase(PortalServerTestCase):
         sale, = admin.sale.sale.search(
             [('dealer', '=', dealer['id']), ('state', '!=', 'draft')],
             0, 1, [('id', 'ASC')], {})
-        receipt, = admin.dms.bulletin.receipt.search_read(
-            [('dealer', '=', dealer['id'])], 0, 1, [('id', 'ASC')],
-            ['bulletin'], {})
+        # A bulletin for D0001 to acknowledge
+        company, = admin.company.company.search([], 0, None, None, {})
+        ctx = {'company': company, 'companies': [company]}
+        bulletin, = admin.dms.bulletin.create([{
+                    'title': 'Recall', 'body': 'Acknowledge it',
+                    'kind': 'recall', 'acknowledgement_required': True,
+                    'audience': 'dealers', 'company': company,
+                    'dealers': [('add', [dealer['id']])]}], ctx)
+        admin.dms.bulletin.publish([bulletin], ctx)
         feedback, = admin.dms.feedback.search(
             [('dealer', '=', dealer['id'])], 0, 1, [('id', 'ASC')], {})
         users = admin.web.user.search_read(
@@ -123,13 +140,14 @@ class PortalCSRFTestCase(PortalServerTestCase):
         user, = [u['id'] for u in users
             if u['email'] == DEMO_LOGINS['d0001.buyer'][0]]
         notification, = admin.dms.dealer.notification.search(
-            [('dealer', '=', dealer['id'])], 0, 1, [('id', 'ASC')], {})
+            [('dealer', '=', dealer['id']), ('user', '=', user)],
+            0, 1, [('id', 'ASC')], {})
         address, = admin.party.address.search(
             [('party', '=', dealer['party'])], 0, 1, [('id', 'ASC')], {})
         files = {}
         for key, resource in [
                 ('sale_file', 'sale.sale,%s' % sale),
-                ('bulletin_file', 'dms.bulletin,%s' % receipt['bulletin']),
+                ('bulletin_file', 'dms.bulletin,%s' % bulletin),
                 ('feedback_file', 'dms.feedback,%s' % feedback)]:
             files[key], = admin.ir.attachment.create([{
                         'name': 'terms.pdf', 'resource': resource,
@@ -140,7 +158,7 @@ class PortalCSRFTestCase(PortalServerTestCase):
             [('code', '=', 'AC-1001')], 0, 1, None, {})
         cls.own = {
             'product': product, 'line': line, 'sale': sale, 'user': user,
-            'address': address, 'bulletin': receipt['bulletin'],
+            'address': address, 'bulletin': bulletin,
             'feedback': feedback, 'notification': notification, **files,
             }
 
@@ -317,3 +335,34 @@ class PortalCSRFTestCase(PortalServerTestCase):
         log = self.server.read_log()
         self.assertNotIn('portal: error on', log)
         self.assertIsNone(re.search(r'" 5\d\d -', log))
+
+    def test_viewer_matrix(self):
+        """Every route as a viewer of D0001 on D0001's records: refused
+        (404) where VIEWER_REFUSED says so, working everywhere else"""
+        self.assertLessEqual(VIEWER_REFUSED, set(ROUTES))
+        email = DEMO_LOGINS['d0001.buyer'][0]
+        viewer, = self.admin.web.user.search(
+            [('email', '=', email)], 0, 1, None, {})
+        self.admin.web.user.write([viewer], {'dealer_role': 'viewer'}, {})
+        try:
+            client = self.client('d0001.buyer')
+            for rule, (methods, target, public) in sorted(ROUTES.items()):
+                if public:
+                    continue
+                url = self.base + self.path(rule, target)
+                for method in methods:
+                    with self.subTest(rule=rule, method=method):
+                        if method == 'GET':
+                            response = client.get(url)
+                        else:
+                            response = client.post(url, form={
+                                    **self.form(rule),
+                                    'csrf_token': self.csrf(client)})
+                        if rule in VIEWER_REFUSED:
+                            self.assertEqual(response.status, 404)
+                        else:
+                            self.assertNotIn(response.status, {403, 404})
+                            self.assertLess(response.status, 500)
+        finally:
+            self.admin.web.user.write(
+                [viewer], {'dealer_role': 'buyer'}, {})

@@ -381,7 +381,8 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                         HTTPStatus.TOO_MANY_REQUESTS)
                     self.assertIn("Too many attempts",
                         response.get_data(as_text=True))
-                    self.assertIsNone(self.cookie(client, 'dms_portal_session'))
+                    self.assertIsNone(
+                        self.cookie(client, 'dms_portal_session'))
             # Other e-mails are not concerned
             self.assertEqual(self.login(self.client()).status_code,
                 HTTPStatus.SEE_OTHER)
