@@ -56,11 +56,11 @@ def _demo_hash():
     return digest.hexdigest()[:12]
 
 
-def _env(**extra):
+def _env(config=CONFIG, **extra):
     env = os.environ.copy()
     for key in ['DB_NAME', 'DB_CACHE', 'TRYTOND_DATABASE_URI']:
         env.pop(key, None)
-    env['TRYTOND_CONFIG'] = CONFIG
+    env['TRYTOND_CONFIG'] = config
     env['TRYTOND_WEB__ROOT'] = SAO
     env.update(extra)
     return env
@@ -129,14 +129,31 @@ def free_port():
 
 
 class DemoServer:
-    "trytond serving its own copy of the demo database on a free port"
+    """trytond serving its own copy of the demo database on a free port
 
-    def __init__(self):
+    config: {section: {option: value}} to change in the configuration file
+    (its values win over TRYTOND_* environment variables)"""
+
+    def __init__(self, config=None):
         self.port = free_port()
         self.url = 'http://127.0.0.1:%s' % self.port
         self.process = None
+        self.workers = []
         self.folder = tempfile.mkdtemp(prefix='dms-test-')
         self.log_path = os.path.join(self.folder, 'trytond.log')
+        self.config = CONFIG
+        if config:
+            import configparser
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read(CONFIG)
+            for section, options in config.items():
+                if not parser.has_section(section):
+                    parser.add_section(section)
+                for option, value in options.items():
+                    parser.set(section, option, str(value))
+            self.config = os.path.join(self.folder, 'trytond.conf')
+            with open(self.config, 'w') as fp:
+                parser.write(fp)
 
     def start(self):
         env = {'TRYTOND_WEB__LISTEN': '127.0.0.1:%s' % self.port}
@@ -155,7 +172,8 @@ class DemoServer:
         self.log = open(self.log_path, 'w')
         self.process = subprocess.Popen(
             [TRYTOND, '-d', self.database],
-            env=_env(**env), stdout=self.log, stderr=subprocess.STDOUT)
+            env=_env(self.config, **env), stdout=self.log,
+            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -174,11 +192,46 @@ class DemoServer:
         env = {k: v for k, v in self.env.items() if k != 'TRYTOND_WEB__LISTEN'}
         _run_demo(self.database, **env)
 
+    def start_worker(self, processes=1):
+        """Start trytond-worker on the database (with [queue] worker set);
+        it and its processes are a process group of their own"""
+        env = {k: v for k, v in self.env.items() if k != 'TRYTOND_WEB__LISTEN'}
+        log = open(os.path.join(
+                self.folder, 'worker-%s.log' % len(self.workers)), 'w')
+        worker = subprocess.Popen(
+            [TRYTOND + '-worker', '-d', self.database, '-n', str(processes),
+                '-t', '1', '-v'],
+            env=_env(self.config, **env), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        worker.log = log
+        self.workers.append(worker)
+        return worker
+
+    def kill_worker(self, worker, sig=None):
+        "Kill the worker's process group (SIGKILL by default)"
+        import signal
+        try:
+            os.killpg(worker.pid, sig or signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.wait(10)
+        worker.log.close()
+
+    def read_worker_logs(self):
+        logs = []
+        for worker in self.workers:
+            with open(worker.log.name) as fp:
+                logs.append(fp.read())
+        return '\n'.join(logs)
+
     def read_log(self):
         with open(self.log_path) as fp:
             return fp.read()
 
     def stop(self):
+        for worker in self.workers:
+            if worker.poll() is None:
+                self.kill_worker(worker)
         if self.process:
             self.process.terminate()
             try:

@@ -57,12 +57,24 @@ class IntakeRPCTestCase(unittest.TestCase):
         self.assertEqual(sale['number'], first['number'])
         self.assertEqual(sale['state'], 'quotation')
         self.assertEqual(sale['dms_source'], 'intake')
-        for _ in range(3):
+        for _ in range(10):
             again, = self.rpc().model.dms.order.intake.submit(
-                [self.order('RPC-1', quantity=5)], {})
+                [self.order('RPC-1')], {})
             self.assertEqual(again['status'], 'duplicate')
             self.assertEqual(again['sale'], first['sale'])
         self.assertEqual(len(self.sales('RPC-1')), 1)
+        # The same reference with another payload is refused
+        conflict, = self.rpc().model.dms.order.intake.submit(
+            [self.order('RPC-1', quantity=5)], {})
+        self.assertEqual(conflict['status'], 'rejected')
+        self.assertIsNone(conflict['sale'])
+        error, = conflict['errors']
+        self.assertEqual(error['code'], 'reference_conflict')
+        self.assertIn('"RPC-1" was already used', error['message'])
+        self.assertEqual(len(self.sales('RPC-1')), 1)
+        lines = self.admin.model.sale.line.search_read(
+            [('sale', '=', first['sale'])], 0, None, None, ['quantity'], {})
+        self.assertEqual([l['quantity'] for l in lines], [1])
 
     def test_concurrent_repeats(self):
         "The same order sent 8 times at once creates one order"

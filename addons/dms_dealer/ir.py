@@ -1,20 +1,30 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import datetime as dt
+import logging
 import os
 
+from sql import Null
+from sql.operators import Exists
+from sql.conditionals import Coalesce
+from sql.functions import CurrentTimestamp
+
+from trytond.config import config
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 from .exceptions import ChatError, UploadError
 
+logger = logging.getLogger(__name__)
 
 
 def clean_text(value):
     """The text of a form field without NUL characters (PostgreSQL refuses
     them) and with the browser's CRLF line ends as LF"""
     return (value or '').replace('\0', '').replace('\r\n', '\n').strip()
+
 
 class Rule(metaclass=PoolMeta):
     __name__ = 'ir.rule'
@@ -212,3 +222,82 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('dms.bulletin|apply_prices', "Apply the Prices of Bulletins"))
+
+
+class Queue(metaclass=PoolMeta):
+    """Tasks of a worker that died run again
+
+    Tryton's worker marks a task as taken (dequeued) before it runs it, in a
+    statement of its own: a worker killed while it runs a task (SIGKILL, a
+    crash, a lost machine) leaves the task taken and never finished, and no
+    worker runs it again.  Here a task holds the lock of its row while it
+    runs, so a task taken for [dms_queue] abandoned_after seconds (300) that
+    is neither finished nor locked was abandoned: the next pull of a worker
+    gives it back to the queue, at most [dms_queue] max_attempts times (5),
+    which also runs again a task that failed on an error.  A task runs again
+    as a whole: its work must be safe to repeat (e-mails are marked as sent
+    in the task's transaction)."""
+    __name__ = 'ir.queue'
+    dms_attempts = fields.Integer("Attempts", readonly=True,
+        help="How many times the task was given back to the queue after "
+        "its worker died or it failed.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t,
+                (t.dequeued_at, Index.Range()),
+                where=(t.finished_at == Null) & (t.dequeued_at != Null)))
+
+    def run(self):
+        transaction = Transaction()
+        if transaction.database.has_select_for():
+            # Held until the task's transaction ends: the task runs
+            self.__class__.lock([self])
+        super().run()
+
+    @classmethod
+    def pull(cls, database, connection, name=None):
+        if database.has_select_for():
+            try:
+                cls._requeue_abandoned(database, connection, name)
+            except Exception:
+                logger.warning(
+                    "giving back abandoned tasks failed", exc_info=True)
+        return super().pull(database, connection, name=name)
+
+    @classmethod
+    def _requeue_abandoned(cls, database, connection, name=None):
+        "Give back to the queue the abandoned tasks; return their ids"
+        after = config.getfloat('dms_queue', 'abandoned_after', default=300)
+        attempts = config.getint('dms_queue', 'max_attempts', default=5)
+        table = cls.__table__()
+        abandoned = cls.__table__()
+        where = ((abandoned.finished_at == Null)
+            & (abandoned.dequeued_at != Null)
+            & (abandoned.dequeued_at
+                < CurrentTimestamp() - dt.timedelta(seconds=after))
+            & (Coalesce(abandoned.dms_attempts, 0) < attempts))
+        if name:
+            where &= abandoned.name == name
+        # Not pushed again (by the worker after too many retries on a
+        # database error)
+        again = cls.__table__()
+        where &= ~Exists(again.select(again.id,
+                where=(again.id > abandoned.id)
+                & (again.name == abandoned.name)
+                & (again.data == abandoned.data)))
+        # The rows locked by running tasks are skipped
+        query = abandoned.select(abandoned.id, where=where, limit=100)
+        query.for_ = database.get_select_for_skip_locked()('UPDATE')
+        cursor = connection.cursor()
+        cursor.execute(*table.update(
+                [table.dequeued_at, table.dms_attempts],
+                [Null, Coalesce(table.dms_attempts, 0) + 1],
+                where=table.id.in_(query),
+                returning=[table.id]))
+        ids = [i for i, in cursor]
+        if ids:
+            logger.warning("tasks %s of a dead worker given back", ids)
+        return ids

@@ -12,10 +12,11 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.report import Report, get_email
-from trytond.sendmail import send_message_transactional
 from trytond.tools import firstline, grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
+
+from .mailer import message_id, retry_context, send_now
 
 KINDS = [
     ('bulletin', "Bulletins"),
@@ -140,10 +141,14 @@ class Notification(ModelSQL, ModelView):
     def send_email(cls, notifications):
         """E-mail the notifications to the users who want e-mails of their
         kind (a queued task: the request does not wait for the mail
-        server)"""
+        server)
+
+        Each is e-mailed once: marked as sent in the task's transaction.
+        Those the mail server did not take are queued again (with a
+        worker)."""
         from_ = tconfig.get('email', 'from')
         now = dt.datetime.now()
-        sent = []
+        to_send = []
         for notification in cls.browse(notifications):
             user = notification.user
             if (not user.active or not user.email
@@ -157,10 +162,17 @@ class Notification(ModelSQL, ModelView):
             set_from_header(msg, from_, from_)
             msg['To'] = user.email
             msg['Subject'] = notification.subject
-            send_message_transactional(msg)
-            sent.append(notification)
+            msg['Message-ID'] = message_id('notification', notification)
+            to_send.append((notification, msg))
+        count = send_now([m for _, m in to_send])
+        sent = [n for n, _ in to_send[:count]]
         if sent:
             cls.write(sent, {'emailed_at': now})
+        unsent = [n for n, _ in to_send[count:]]
+        context = retry_context()
+        if unsent and context is not None:
+            with Transaction().set_context(**context):
+                cls.__queue__.send_email(unsent)
 
     @classmethod
     def mark_read(cls, user, notifications=None, resources=None):

@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import secrets
+import time
 from functools import cache, wraps
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ from werkzeug import exceptions
 from werkzeug.utils import redirect, safe_join
 from werkzeug.wrappers import Request, Response
 
+from trytond import backend
 from trytond.exceptions import RateLimitException
 from trytond.model.exceptions import AccessError
 from trytond.protocols.wrappers import with_pool, with_transaction
@@ -404,16 +406,30 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                 # No such record: the database's integers would overflow
                 return error_page(request, HTTPStatus.NOT_FOUND,
                     database_name)
-            try:
-                return view(request, database_name, **kwargs)
-            except exceptions.HTTPException as exception:
-                code = exception.code or HTTPStatus.INTERNAL_SERVER_ERROR
-                # with_pool/with_transaction turn errors into HTTP ones
-                failure = exception.__context__ or exception
-            except Exception as exception:
-                code = HTTPStatus.INTERNAL_SERVER_ERROR
-                failure = exception
-            if code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            # A page is read again when the database connection was lost
+            # (database restarted): Tryton retries only the transactions
+            # that write, and those that end with the connection
+            for delay in [0.1, 0.5, 1, None]:
+                try:
+                    return view(request, database_name, **kwargs)
+                except exceptions.HTTPException as exception:
+                    code = exception.code or HTTPStatus.INTERNAL_SERVER_ERROR
+                    # with_pool/with_transaction turn errors into HTTP ones
+                    failure = exception.__context__ or exception
+                except Exception as exception:
+                    code = HTTPStatus.INTERNAL_SERVER_ERROR
+                    failure = exception
+                if not isinstance(failure, backend.DatabaseOperationalError):
+                    break
+                # The database is unavailable or busy: try again later
+                code = HTTPStatus.SERVICE_UNAVAILABLE
+                if request.method != 'GET' or delay is None:
+                    logger.warning("portal: database unavailable on %s: %s",
+                        request.path, failure)
+                    break
+                time.sleep(delay)
+            if code >= HTTPStatus.INTERNAL_SERVER_ERROR and (
+                    code != HTTPStatus.SERVICE_UNAVAILABLE):
                 logger.error("portal: error on %s", request.path,
                     exc_info=failure)
             return error_page(request, code, database_name)

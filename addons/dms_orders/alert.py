@@ -18,10 +18,11 @@ from trytond.model import Exclude, Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.report import Report, get_email
-from trytond.sendmail import send_message_transactional
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
+
+from dms_dealer.mailer import message_id, retry_context, send_now
 
 from .tracking import OPEN_STAGES, STAGES
 
@@ -318,6 +319,7 @@ class Alert(ModelSQL, ModelView):
             if 'alert' not in (user.dms_email_off or ()):
                 users_of[user.dealer].append((user, user.languages))
         from_ = tconfig.get('email', 'from')
+        to_send = []
         for alert in alerts:
             for user, languages in users_of[alert.dealer]:
                 msg, _ = get_email(
@@ -330,7 +332,17 @@ class Alert(ModelSQL, ModelView):
                 set_from_header(msg, from_, from_)
                 msg['To'] = user.email
                 msg['Subject'] = subject
-                send_message_transactional(msg)
+                msg['Message-ID'] = message_id('alert.%s' % user.id, alert)
+                to_send.append((alert, msg))
+        # The alerts of the messages the mail server did not take are
+        # e-mailed again later (with a worker)
+        count = send_now([m for _, m in to_send])
+        unsent = {a for a, _ in to_send[count:]}
+        context = retry_context()
+        if unsent and context is not None:
+            with Transaction().set_context(**context):
+                cls.__queue__.mail_dealer(
+                    sorted(unsent, key=lambda a: a.id))
 
 
 class AlertEmail(Report):

@@ -9,6 +9,8 @@ multiples), the stock available to promise covers it (or the line is a
 back-order, by configuration), the price comes from the dealer's tier price
 list and the order keeps the dealer within its credit limit."""
 import datetime as dt
+import hashlib
+import json
 import math
 from collections import defaultdict
 from decimal import Decimal
@@ -66,6 +68,37 @@ def _number(value):
     return text
 
 
+def payload_digest(order):
+    """A digest of what an order asks for: the same order sent again has
+    the same digest, whatever the order of its lines or the way its
+    quantities are written (2, 2.0, "2")"""
+    def canonical(value):
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, (int, float, Decimal, str)):
+            try:
+                number = Decimal(str(value).strip())
+            except ArithmeticError:
+                return str(value)
+            if number.is_finite():
+                return format(number.normalize(), 'f')
+            return str(value)
+        return repr(value)
+
+    def text(value):
+        return value.strip() if isinstance(value, str) else canonical(value)
+    lines = order.get('lines')
+    lines = sorted(
+        [text(l.get('product_code')), canonical(l.get('quantity'))]
+        if isinstance(l, dict) else [repr(l)]
+        for l in (lines if isinstance(lines, (list, tuple)) else []))
+    payload = [text(order.get(k)) for k in [
+            'dealer_code', 'external_reference', 'requested_date',
+            'delivery_address', 'note']] + [lines]
+    return hashlib.sha256(json.dumps(
+            payload, default=repr, sort_keys=True).encode()).hexdigest()
+
+
 def _error(error_code, line=None, **variables):
     return OrderError(error_code,
         gettext('dms_orders.msg_order_%s' % error_code, **variables), line)
@@ -91,7 +124,9 @@ class OrderIntake(Model):
         lines: [{product_code, quantity}], requested_date?,
         delivery_address?, note?}.
         Returns one {external_reference, status, sale, number, errors} per
-        order, status being 'accepted', 'duplicate' or 'rejected'."""
+        order, status being 'accepted', 'duplicate' or 'rejected'.  An order
+        sent again is a duplicate when it asks for the same (see
+        payload_digest), else rejected with the error reference_conflict."""
         pool = Pool()
         ModelAccess = pool.get('ir.model.access')
         Dealer = pool.get('dms.dealer')
@@ -163,26 +198,35 @@ class OrderIntake(Model):
                 'errors': [],
                 }
             results.append(result)
+            digest = payload_digest(order)
             if key in existing:
-                result.update(status='duplicate', sale=existing[key].id,
-                    number=existing[key].number)
+                sale = existing[key]
+                if (sale.dms_payload_digest
+                        and sale.dms_payload_digest != digest):
+                    result['errors'] = [_error('reference_conflict',
+                            reference=reference).as_dict()]
+                else:
+                    result.update(status='duplicate', sale=sale.id,
+                        number=sale.number)
             elif key in firsts:
                 # Repeated in the same batch: answered like the first one
-                repeats.append((result, firsts[key]))
+                repeats.append((result, firsts[key], digest))
             else:
-                pending.append((order, draft, result))
+                pending.append((order, draft, result, digest))
                 if key:
-                    firsts[key] = result
+                    firsts[key] = (result, digest)
 
         to_create = []
-        validated = cls.validate([o for o, _, _ in pending], dealers)
-        for (_, draft, result), (errors, sale) in zip(pending, validated):
+        validated = cls.validate([o for o, _, _, _ in pending], dealers)
+        for (_, draft, result, digest), (errors, sale) in zip(
+                pending, validated):
             if errors:
                 result['errors'] = [e.as_dict() for e in errors]
             else:
                 if draft:
                     sale = cls._fill_draft(draft, sale)
                 sale.dms_source = source
+                sale.dms_payload_digest = digest
                 result['status'] = 'accepted'
                 to_create.append((sale, result))
         sales = [s for s, _ in to_create]
@@ -191,9 +235,13 @@ class OrderIntake(Model):
             Sale.quote(sales)
         for sale, result in to_create:
             result.update(sale=sale.id, number=sale.number)
-        for result, first in repeats:
-            result.update(first, status='duplicate'
-                if first['status'] == 'accepted' else first['status'])
+        for result, (first, first_digest), digest in repeats:
+            if digest != first_digest:
+                result['errors'] = [_error('reference_conflict',
+                        reference=result['external_reference']).as_dict()]
+            else:
+                result.update(first, status='duplicate'
+                    if first['status'] == 'accepted' else first['status'])
         return results
 
     @classmethod

@@ -25,6 +25,9 @@ class Sale(metaclass=PoolMeta):
             ('intake', "Order Intake"),
             ], "Source", readonly=True,
         help="Where the dealer order came from.")
+    dms_payload_digest = fields.Char("Payload Digest", readonly=True,
+        help="A digest of the order as the dealer sent it: the same "
+        "reference sent again with other lines is refused.")
 
     @classmethod
     def __setup__(cls):
@@ -45,6 +48,7 @@ class Sale(metaclass=PoolMeta):
         default.setdefault('external_reference')
         default.setdefault('dms_source')
         default.setdefault('web_user')
+        default.setdefault('dms_payload_digest')
         return super().copy(sales, default=default)
 
     @classmethod

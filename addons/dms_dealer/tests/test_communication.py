@@ -301,6 +301,66 @@ class CommunicationTestCase(RouteTestCase):
         self.post(buyer_b, 'inbox/preferences',
             email=['bulletin', 'feedback', 'chat', 'alert'])
 
+    def test_emails_when_mail_server_down(self):
+        """E-mails the mail server did not take are not marked as sent and
+        are queued again (with a worker); each arrives once when it is back"""
+        from trytond.config import config
+
+        from .tools import free_port
+        uri = config.get('email', 'uri')
+        self.addCleanup(config.set, 'email', 'uri', uri)
+        # Nothing listens there
+        config.set('email', 'uri', 'smtp://127.0.0.1:%s' % free_port())
+        bulletin_id = self.publish(title="Server down")
+
+        def notifications():
+            Notification = Pool().get('dms.dealer.notification')
+            return Notification.search([
+                    ('resource', '=', 'dms.bulletin,%s' % bulletin_id)])
+        emailed = self.staff(lambda: [
+                (n.user.email, n.emailed_at) for n in notifications()])
+        self.assertEqual(sorted(emailed), [
+                ('buyer@a.example.com', None), ('buyer@b.example.com', None),
+                ('viewer@a.example.com', None)])
+
+        # With a worker, the task is queued again for later
+        worker = config.get('queue', 'worker')
+        self.addCleanup(config.set, 'queue', 'worker', worker)
+        config.set('queue', 'worker', 'True')
+
+        def send():
+            pool = Pool()
+            Notification = pool.get('dms.dealer.notification')
+            Queue = pool.get('ir.queue')
+            before = {q.id for q in Queue.search([])}
+            Notification.send_email(notifications())
+            return [(q.id, q.data, q.scheduled_at)
+                for q in Queue.search([]) if q.id not in before]
+        (task, data, scheduled_at), = self.staff(send)
+        self.assertEqual(data['method'], 'send_email')
+        self.assertEqual(len(data['instances']), 3)
+        self.assertGreater(scheduled_at,
+            dt.datetime.now() + dt.timedelta(seconds=200))
+        config.set('queue', 'worker', worker)
+
+        with SMTPSink() as smtp:
+            run_task(self.db_name, task)
+            messages = smtp.wait(3)
+            self.staff(lambda: Pool().get(
+                    'dms.dealer.notification').send_email(notifications()))
+            messages = smtp.wait(4, timeout=1)
+        self.assertEqual(sorted(m['To'] for m in messages), [
+                'buyer@a.example.com', 'buyer@b.example.com',
+                'viewer@a.example.com'])
+        # Each e-mail has a Message-ID of its own, the same if sent again
+        ids = {m['Message-ID'] for m in messages}
+        self.assertEqual(len(ids), 3)
+        self.assertTrue(all(
+                re.match(r'<dms\.notification\.\d+\.\d+@', i)
+                for i in ids), ids)
+        self.assertTrue(all(e for _, e in self.staff(lambda: [
+                        (n.id, n.emailed_at) for n in notifications()])))
+
     def test_inbox(self):
         "The inbox opens and marks notifications of its own user only"
         bulletin_id = self.publish(title="Inbox test")

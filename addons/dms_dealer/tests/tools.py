@@ -135,6 +135,13 @@ class TranslationTestMixin:
                             self.module, len(missing), lang, missing[:10]))
 
 
+def free_port():
+    "A loopback TCP port nothing listens on"
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 class SMTPSink:
     """A real SMTP server on a free loopback port that keeps the messages
 
@@ -156,9 +163,7 @@ class SMTPSink:
                     email.message_from_bytes(envelope.content))
                 return '250 OK'
 
-        with socket.socket() as sock:
-            sock.bind(('127.0.0.1', 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.controller = Controller(
             Handler(), hostname='127.0.0.1', port=self.port)
         self.controller.start()

@@ -170,26 +170,54 @@ class IntakeTestMixin:
         pool = Pool()
         Sale = pool.get('sale.sale')
         self.setup_network()
-        first, = self.submit([self.order()])
-        again, = self.submit([self.order(reference=' PO-1 ', lines=[
+        first, = self.submit([self.order(lines=[
+                        {'product_code': 'AC-1', 'quantity': 2},
                         {'product_code': 'FR-1', 'quantity': 2}])])
-        self.assertEqual(again['status'], 'duplicate')
-        self.assertEqual(
-            (again['sale'], again['number']),
-            (first['sale'], first['number']))
+        self.assertEqual(first['status'], 'accepted', first)
+        # The same order, written another way, 10 times
+        for _ in range(10):
+            again, = self.submit([self.order(reference=' PO-1 ', lines=[
+                            {'product_code': 'FR-1', 'quantity': '2'},
+                            {'product_code': 'AC-1', 'quantity': 2.0}])])
+            self.assertEqual(again['status'], 'duplicate')
+            self.assertEqual(
+                (again['sale'], again['number']),
+                (first['sale'], first['number']))
+        # The same reference for another order is refused
+        for other in [
+                self.order(lines=[{'product_code': 'AC-1', 'quantity': 3}]),
+                self.order(lines=[{'product_code': 'AC-1', 'quantity': 2}]),
+                self.order(lines=[
+                        {'product_code': 'AC-1', 'quantity': 2},
+                        {'product_code': 'FR-1', 'quantity': 2}],
+                    note="Other note")]:
+            conflict, = self.submit([other])
+            self.assert_rejected(conflict, 'reference_conflict')
+            self.assertIn('PO-1', conflict['errors'][0]['message'])
+        sale, = Sale.search([('external_reference', '=', 'PO-1')])
+        self.assertEqual(len(sale.lines), 2)
+        self.assertFalse(sale.comment)
         # Repeats in one batch and the same reference for another dealer
         results = self.submit([
                 self.order('PO-2'), self.order('PO-2'),
-                self.order('PO-2', dealer='B')])
+                self.order('PO-2', dealer='B'),
+                self.order('PO-2', lines=[
+                        {'product_code': 'FR-1', 'quantity': 2}])])
         self.assertEqual(
             [r['status'] for r in results],
-            ['accepted', 'duplicate', 'accepted'])
+            ['accepted', 'duplicate', 'accepted', 'rejected'])
         self.assertEqual(results[0]['sale'], results[1]['sale'])
+        self.assert_rejected(results[3], 'reference_conflict')
         self.assertEqual(Sale.search_count([]), 3)
         bad = self.order('PO-3', lines=[])
         first, repeat = self.submit([bad, bad])
         self.assertEqual(first['status'], 'rejected')
         self.assertEqual(repeat, first)
+        # An order of the dealer entered without the intake (no digest)
+        sale, = Sale.copy([sale], {'external_reference': 'PHONE-1'})
+        again, = self.submit([self.order('PHONE-1')])
+        self.assertEqual(
+            (again['status'], again['sale']), ('duplicate', sale.id))
 
     @with_transaction()
     def test_order_rules(self):
