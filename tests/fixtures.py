@@ -66,10 +66,10 @@ def _env(config=CONFIG, **extra):
     return env
 
 
-def _run_demo(database, **env):
+def _run_demo(database, *arguments, **env):
     result = subprocess.run(
         [PYTHON, os.path.join(ROOT, 'tools', 'demo.py'),
-            '--database', database, '--size', 'small'],
+            '--database', database, *(arguments or ['--size', 'small'])],
         env=_env(**env), capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(
@@ -134,7 +134,11 @@ class DemoServer:
     config: {section: {option: value}} to change in the configuration file
     (its values win over TRYTOND_* environment variables)"""
 
-    def __init__(self, config=None):
+    def __init__(self, config=None, processes=None, threads=8):
+        # processes: serve with gunicorn (trytond.application:app) in so
+        # many processes of threads threads, as in production, instead of
+        # trytond's own threaded server
+        self.processes, self.threads = processes, threads
         self.port = free_port()
         self.url = 'http://127.0.0.1:%s' % self.port
         self.process = None
@@ -170,8 +174,19 @@ class DemoServer:
             env['TRYTOND_DATABASE__PATH'] = self.folder
         self.env = env
         self.log = open(self.log_path, 'w')
-        self.process = subprocess.Popen(
-            [TRYTOND, '-d', self.database],
+        if self.processes:
+            command = [os.path.join(os.path.dirname(PYTHON), 'gunicorn'),
+                '--workers', str(self.processes),
+                '--worker-class', 'gthread', '--threads', str(self.threads),
+                '--bind', '127.0.0.1:%s' % self.port,
+                '--access-logfile', '-',
+                '--access-logformat', '%(h)s - - %(t)s "%(r)s" %(s)s -',
+                'trytond.application:app']
+            env['TRYTOND_DATABASE_NAMES'] = self.database
+            env['TRYTOND_LOGGING_LEVEL'] = '30'
+        else:
+            command = [TRYTOND, '-d', self.database]
+        self.process = subprocess.Popen(command,
             env=_env(self.config, **env), stdout=self.log,
             stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -187,10 +202,12 @@ class DemoServer:
             raise RuntimeError("trytond did not start:\n" + self.read_log())
         return self
 
-    def run_demo(self):
+    def run_demo(self, *arguments):
         "Run the demo generator again on the server's database"
-        env = {k: v for k, v in self.env.items() if k != 'TRYTOND_WEB__LISTEN'}
-        _run_demo(self.database, **env)
+        env = {k: v for k, v in self.env.items()
+            if k not in {'TRYTOND_WEB__LISTEN', 'TRYTOND_DATABASE_NAMES',
+                'TRYTOND_LOGGING_LEVEL'}}
+        _run_demo(self.database, *arguments, **env)
 
     def start_worker(self, processes=1):
         """Start trytond-worker on the database (with [queue] worker set);
