@@ -366,3 +366,47 @@ class PortalCSRFTestCase(PortalServerTestCase):
         finally:
             self.admin.web.user.write(
                 [viewer], {'dealer_role': 'buyer'}, {})
+
+    def test_payloads_in_exports(self):
+        """Script and formula payloads stored by a checkout render escaped
+        in the portal and as text in the XLSX and PDF downloads"""
+        import io
+        import zipfile
+
+        import openpyxl
+        reference = '=HYPERLINK("http://evil.example/","x")'
+        note = "+cmd|' /C calc'!A0 <script>alert('note')</script>"
+        client = self.client('d0005.admin')
+        response = self.post(client, '/cart/quick', lines='SP-6009 1')
+        self.assertEqual(response.status, 200)
+        response = self.post(client, '/cart/checkout',
+            reference=reference, note=note)
+        self.assertEqual(response.status, 303, response.text()[:500])
+        sale, = self.admin.sale.sale.search_read(
+            [('external_reference', '=', reference)], 0, None, None,
+            ['comment'], {})
+        self.assertEqual(sale['comment'], note)
+
+        page = client.get(self.base + '/orders/%s' % sale['id']).text()
+        self.assertNotIn("<script>alert('note')", page)
+        self.assertIn('&lt;script&gt;', page)
+        for path, cell in [
+                ('/orders/export.xlsx?q=HYPERLINK', (2, 3)),
+                ('/orders/%s/order.xlsx' % sale['id'], (3, 2))]:
+            with self.subTest(path=path):
+                response = client.get(self.base + path)
+                self.assertEqual(response.status, 200)
+                content = response.body()
+                # No formula anywhere in the workbook
+                with zipfile.ZipFile(io.BytesIO(content)) as workbook:
+                    for name in workbook.namelist():
+                        if name.startswith('xl/worksheets/'):
+                            xml = workbook.read(name).decode()
+                            self.assertNotRegex(xml, r'<f[ >]')
+                sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+                value = sheet.cell(*cell)
+                self.assertEqual(value.value, reference)
+                self.assertEqual(value.data_type, 's')
+                texts = [c.value for row in sheet.iter_rows() for c in row]
+                if 'order.xlsx' in path:
+                    self.assertIn(note, texts)
