@@ -162,13 +162,15 @@ class OrderIntake(Model):
         return results
 
     @classmethod
-    def process(cls, orders, dealers, source, drafts=None):
+    def process(cls, orders, dealers, source, drafts=None,
+            check_payload=True):
         """Validate the orders and create the valid ones as quotations
 
         dealers maps the codes allowed to their dealer.  drafts, when given,
         holds for each order a draft sale of its dealer (a portal cart) that
-        becomes the order instead of a new sale.  Return the result dicts of
-        submit."""
+        becomes the order instead of a new sale.  Without check_payload, an
+        order whose reference is used is a duplicate whatever its payload.
+        Return the result dicts of submit."""
         pool = Pool()
         Sale = pool.get('sale.sale')
 
@@ -201,7 +203,7 @@ class OrderIntake(Model):
             digest = payload_digest(order)
             if key in existing:
                 sale = existing[key]
-                if (sale.dms_payload_digest
+                if (check_payload and sale.dms_payload_digest
                         and sale.dms_payload_digest != digest):
                     result['errors'] = [_error('reference_conflict',
                             reference=reference).as_dict()]
@@ -236,7 +238,7 @@ class OrderIntake(Model):
         for sale, result in to_create:
             result.update(sale=sale.id, number=sale.number)
         for result, (first, first_digest), digest in repeats:
-            if digest != first_digest:
+            if check_payload and digest != first_digest:
                 result['errors'] = [_error('reference_conflict',
                         reference=result['external_reference']).as_dict()]
             else:

@@ -193,7 +193,7 @@ class Sale(metaclass=PoolMeta):
         # The cart becomes the order
         result, = Intake.process(
             [order], {dealer.code: dealer}, source='portal',
-            drafts=[cart] if lines else None)
+            drafts=[cart] if lines else None, check_payload=False)
         if result['status'] == 'duplicate':
             # For a person, a reference used twice is a mistake
             result = {**result, 'status': 'rejected', 'errors': [_error(
