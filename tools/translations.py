@@ -16,14 +16,33 @@ and obsolete entries are dropped.  It takes about 30 seconds.
 ``check`` needs no database: it only reads the .po files, so the total it
 reports is the set of strings known at the last ``update``.  Run ``update``
 first after changing models, views, XML records or messages.
+
+    tools/translations.py overrides [--keep DIR]  write the override files
+    tools/translations.py coverage                report the DMS modules and
+                                                  the overridden core entries
+
+``overrides`` builds the same database and writes, for each DMS module
+named in ``OVERRIDES``, ``addons/<module>/locale/override/zh_CN.po``: the
+entries of the core modules (Tryton's ``sale``, ``party``...) that the DMS
+screens show, as Tryton's translation overrides (``msgctxt`` ending with
+``<core module>.<XML id>``).  Only entries that exist in the database are
+written (an override of a missing entry stops the module's installation).
+A new entry starts with the core translation (its import then changes
+nothing); the ones already in the file keep their ``msgstr``, which is
+where wrong core translations are corrected and missing ones added.
+``coverage`` reads the .po files and prints, per module and language,
+translated / total entries: the DMS modules and, per core module, the
+entries of the override files.
 """
 import argparse
 import importlib.util
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 import polib
@@ -34,8 +53,40 @@ LANG = 'zh_CN'
 DB = 'translations'
 
 
+# The core entries the DMS screens show, overridden by a DMS module that
+# depends on their module: {DMS module: {core module: name prefixes}}, None
+# for every entry of the core module.  The messages (ir.message) of a core
+# module are always in.
+OVERRIDES = {
+    'dms_dealer': {
+        'party': None,
+        'company': None,
+        'product': None,
+        'product_price_list': None,
+        'account_credit_limit': None,
+        'web_user': None,
+        'country': ['country.country', 'country.subdivision'],
+        'currency': ['currency.currency'],
+        },
+    'dms_orders': {
+        'sale': None,
+        'sale_price_list': None,
+        'stock': ['stock.shipment.out', 'stock.move', 'stock.location',
+            'stock.product_quantities_warehouse'],
+        },
+    }
+
+
+# The types of entries that Tryton overrides by their source
+SOURCE_TYPES = {'report', 'view', 'wizard_button', 'selection'}
+
+
 def po_path(module):
     return ROOT / 'addons' / module / 'locale' / f'{LANG}.po'
+
+
+def override_path(module):
+    return ROOT / 'addons' / module / 'locale' / 'override' / f'{LANG}.po'
 
 
 def key(entry):
@@ -125,6 +176,116 @@ def update(keep=None):
         merge(module, old[module])
 
 
+def build(directory):
+    "The translation database in directory, with the DMS modules in zh_CN"
+    Path(directory, f'{DB}.sqlite').touch()
+    password = Path(directory, 'password')
+    password.write_text('admin')
+    env = {k: v for k, v in os.environ.items()
+        if not k.startswith('TRYTOND')}
+    env.update(TRYTOND_DATABASE__URI='sqlite://',
+        TRYTOND_DATABASE__PATH=directory, TRYTONPASSFILE=str(password))
+    admin('--all', '--email', 'admin@example.com', env=env)
+    admin('-u', *MODULES, '--activate-dependencies', '-l', LANG, env=env)
+    return Path(directory, f'{DB}.sqlite')
+
+
+def in_scope(name, prefixes):
+    if prefixes is None or name.startswith('ir.message,'):
+        return True
+    model = name.split(',')[0]
+    return any(model == p or model.startswith(p + '.') for p in prefixes)
+
+
+def overrides(keep=None):
+    directory = keep or tempfile.mkdtemp(prefix='dms-translations-')
+    os.makedirs(directory, exist_ok=True)
+    try:
+        database = build(directory)
+        connection = sqlite3.connect(database)
+        fs_ids = {}
+        for module, model, db_id, fs_id in connection.execute(
+                'SELECT module, model, db_id, fs_id FROM ir_model_data'):
+            fs_ids[module, model, db_id] = fs_id
+        for owner, cores in OVERRIDES.items():
+            path = override_path(owner)
+            old = {}
+            if path.exists():
+                old = {key(e): e for e in polib.pofile(str(path))
+                    if not e.obsolete}
+            pofile = polib.POFile(wrapwidth=78)
+            pofile.metadata = {
+                'Content-Type': 'text/plain; charset=utf-8'}
+            for core, prefixes in sorted(cores.items()):
+                rows = connection.execute(
+                    'SELECT type, name, res_id, src, value, fuzzy '
+                    'FROM ir_translation WHERE lang = ? AND module = ? '
+                    'AND src IS NOT NULL AND overriding_module IS NULL '
+                    'ORDER BY type, name, res_id, src',
+                    (LANG, core)).fetchall()
+                # Tryton finds the entry to override by its source only for
+                # these types: the others must be alone of their name
+                count = defaultdict(int)
+                for type_, name, res_id, *_ in rows:
+                    count[type_, name, res_id] += 1
+                for type_, name, res_id, src, value, fuzzy in rows:
+                    if not in_scope(name, prefixes):
+                        continue
+                    if (type_ not in SOURCE_TYPES
+                            and count[type_, name, res_id] > 1):
+                        continue
+                    fs_id = ''
+                    if res_id is not None and res_id >= 0:
+                        fs_id = fs_ids.get(
+                            (core, name.split(',')[0], res_id))
+                        if fs_id is None:
+                            continue
+                    entry = polib.POEntry(
+                        msgctxt=f'{type_}:{name}:{core}.{fs_id}',
+                        msgid=src,
+                        msgstr='' if fuzzy else (value or ''))
+                    previous = old.get(key(entry))
+                    if previous is not None:
+                        entry.msgstr = previous.msgstr
+                    pofile.append(entry)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pofile.save(str(path))
+            done = sum(1 for e in pofile if translated(e))
+            print(f'{owner}: {len(pofile)} overridden entries, '
+                f'{done} translated', file=sys.stderr)
+    finally:
+        if not keep:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def coverage():
+    """Print translated / total per module and language; return 1 when a
+    DMS module is not complete"""
+    ok = True
+    print(f'{"module":22} {"lang":6} {"translated":>10} {"total":>6}')
+    for module in MODULES:
+        path = po_path(module)
+        entries = ([e for e in polib.pofile(str(path)) if not e.obsolete]
+            if path.exists() else [])
+        done = sum(1 for e in entries if translated(e))
+        print(f'{module:22} {LANG:6} {done:>10} {len(entries):>6}')
+        ok &= done == len(entries)
+    per_core = defaultdict(lambda: [0, 0])
+    for owner in OVERRIDES:
+        path = override_path(owner)
+        if not path.exists():
+            continue
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete:
+                continue
+            core = entry.msgctxt.rsplit(':', 1)[1].split('.', 1)[0]
+            per_core[core][0] += translated(entry)
+            per_core[core][1] += 1
+    for core, (done, total) in sorted(per_core.items()):
+        print(f'{core + " (override)":22} {LANG:6} {done:>10} {total:>6}')
+    return 0 if ok else 1
+
+
 def check():
     ok = True
     for module in MODULES:
@@ -152,10 +313,20 @@ def main():
     parser_update.add_argument('--keep', metavar='DIR',
         help='build the database in DIR and keep it')
     sub.add_parser('check', help='report coverage of the .po files')
+    parser_overrides = sub.add_parser('overrides',
+        help='write the override files of the core entries')
+    parser_overrides.add_argument('--keep', metavar='DIR',
+        help='build the database in DIR and keep it')
+    sub.add_parser('coverage', help='report the DMS modules and overrides')
     args = parser.parse_args()
     if args.command == 'update':
         update(args.keep)
         return 0
+    if args.command == 'overrides':
+        overrides(args.keep)
+        return 0
+    if args.command == 'coverage':
+        return coverage()
     return check()
 
 
