@@ -5,9 +5,9 @@ import logging
 import os
 
 from sql import Null
-from sql.operators import Exists
 from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
+from sql.operators import Exists
 
 from trytond.config import config
 from trytond.i18n import gettext

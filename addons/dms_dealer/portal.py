@@ -408,7 +408,8 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                     database_name)
             # A page is read again when the database connection was lost
             # (database restarted): Tryton retries only the transactions
-            # that write, and those that end with the connection
+            # that write, and not when the rollback fails on the lost
+            # connection
             for delay in [0.1, 0.5, 1, None]:
                 try:
                     return view(request, database_name, **kwargs)
