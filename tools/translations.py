@@ -153,17 +153,8 @@ def update(keep=None):
     directory = keep or tempfile.mkdtemp(prefix='dms-translations-')
     os.makedirs(directory, exist_ok=True)
     try:
-        Path(directory, f'{DB}.sqlite').touch()
-        password = Path(directory, 'password')
-        password.write_text('admin')
-        env = {k: v for k, v in os.environ.items()
-            if not k.startswith('TRYTOND')}
-        env.update(TRYTOND_DATABASE__URI='sqlite://',
-            TRYTOND_DATABASE__PATH=directory, TRYTONPASSFILE=str(password))
-        admin('--all', '--email', 'admin@example.com', env=env)
         # trytond-admin writes the export over addons/<module>/locale/
-        admin('-u', *MODULES, '--activate-dependencies', '-l', LANG,
-            '--export-translations', env=env)
+        build(directory, '--export-translations')
     except BaseException:
         for module, pofile in old.items():  # do not lose the translations
             if len(pofile) or pofile.fpath:
@@ -176,8 +167,9 @@ def update(keep=None):
         merge(module, old[module])
 
 
-def build(directory):
-    "The translation database in directory, with the DMS modules in zh_CN"
+def build(directory, *options):
+    """The translation database in directory, with the DMS modules in zh_CN
+    (options: more options of the trytond-admin call that installs them)"""
     Path(directory, f'{DB}.sqlite').touch()
     password = Path(directory, 'password')
     password.write_text('admin')
@@ -186,7 +178,8 @@ def build(directory):
     env.update(TRYTOND_DATABASE__URI='sqlite://',
         TRYTOND_DATABASE__PATH=directory, TRYTONPASSFILE=str(password))
     admin('--all', '--email', 'admin@example.com', env=env)
-    admin('-u', *MODULES, '--activate-dependencies', '-l', LANG, env=env)
+    admin('-u', *MODULES, '--activate-dependencies', '-l', LANG, *options,
+        env=env)
     return Path(directory, f'{DB}.sqlite')
 
 

@@ -9,7 +9,6 @@
   no partial order, only clean errors (no server error), the service is
   back within 5 seconds and the orders sent again are created once."""
 import collections
-import email
 import os
 import shutil
 import socket
@@ -19,6 +18,7 @@ import time
 import unittest
 import xmlrpc.client
 
+from dms_dealer.tests.tools import SMTPSink
 from tests.fixtures import DEMO_LOGINS, DemoServer, _backend, free_port
 from tests.test_portal_concurrency import PortalClient
 
@@ -35,27 +35,6 @@ def wait_for(condition, timeout, interval=0.2):
             return result
         time.sleep(interval)
     return condition()
-
-
-class SMTPSink:
-    "A real SMTP server (aiosmtpd) on a given loopback port"
-
-    def __init__(self, port):
-        from aiosmtpd.controller import Controller
-        self.messages = []
-        sink = self
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):
-                sink.messages.append(
-                    email.message_from_bytes(envelope.content))
-                return '250 OK'
-        self.controller = Controller(
-            Handler(), hostname='127.0.0.1', port=port)
-        self.controller.start()
-
-    def stop(self):
-        self.controller.stop()
 
 
 @unittest.skipUnless(ON_POSTGRESQL, "trytond-worker needs PostgreSQL")
@@ -130,8 +109,8 @@ class WorkerFaultTestCase(unittest.TestCase):
                     [n['id'] for n in notifications], ['emailed_at'], ctx)))
 
         # 3. The mail server is back, a worker starts again
-        sink = SMTPSink(self.smtp_port)
-        self.addCleanup(sink.stop)
+        sink = SMTPSink(self.smtp_port).__enter__()
+        self.addCleanup(sink.__exit__, None, None, None)
         self.server.start_worker()
         wait_for(lambda: len(sink.messages) >= len(notifications), 60)
         # Long enough for a task given back twice to send twice

@@ -143,12 +143,14 @@ def free_port():
 
 
 class SMTPSink:
-    """A real SMTP server on a free loopback port that keeps the messages
+    """A real SMTP server on a loopback port (a free one by default) that
+    keeps the messages
 
     Use it as a context manager; it points Tryton's [email] uri at itself."""
 
-    def __init__(self):
+    def __init__(self, port=None):
         self.messages = []
+        self.port = port
 
     def __enter__(self):
         from aiosmtpd.controller import Controller
@@ -163,7 +165,7 @@ class SMTPSink:
                     email.message_from_bytes(envelope.content))
                 return '250 OK'
 
-        self.port = free_port()
+        self.port = self.port or free_port()
         self.controller = Controller(
             Handler(), hostname='127.0.0.1', port=self.port)
         self.controller.start()
