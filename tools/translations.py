@@ -253,7 +253,7 @@ def overrides(keep=None):
 
 def coverage():
     """Print translated / total per module and language; return 1 when a
-    DMS module is not complete"""
+    DMS module or the overrides of a core module are not complete"""
     ok = True
     print(f'{"module":22} {"lang":6} {"translated":>10} {"total":>6}')
     for module in MODULES:
@@ -276,6 +276,7 @@ def coverage():
             per_core[core][1] += 1
     for core, (done, total) in sorted(per_core.items()):
         print(f'{core + " (override)":22} {LANG:6} {done:>10} {total:>6}')
+        ok &= done == total
     return 0 if ok else 1
 
 

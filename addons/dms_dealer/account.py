@@ -89,8 +89,8 @@ def user_change(request, portal, user_id):
     return portal.redirect('account/users')
 
 
-ADDRESS_FIELDS = ['party_name', 'street', 'postal_code', 'city', 'country',
-    'subdivision']
+ADDRESS_FIELDS = ['party_name', 'street', 'postal_code', 'city', 'district',
+    'country', 'subdivision']
 
 
 def _address(portal, address_id):
@@ -118,6 +118,7 @@ def _address_form(portal, address=None, form=None, status=200, error=None):
                 'street': address.street or '',
                 'postal_code': address.postal_code or '',
                 'city': address.city or '',
+                'district': address.district or '',
                 'country': str(address.country.id) if address.country else '',
                 'subdivision': str(address.subdivision.id)
                 if address.subdivision else '',

@@ -102,6 +102,18 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
         "Latitude", digits=(9, 6), states=_states)
     longitude = fields.Numeric(
         "Longitude", digits=(9, 6), states=_states)
+    uscc = fields.Function(fields.Char(
+            "Unified Social Credit Code", states=_states,
+            help="The 18-character 统一社会信用代码 of the dealer company, "
+            "checked and kept as an identifier of its party."),
+        'get_party_identity', setter='set_party_identity',
+        searcher='search_party_identity')
+    phone = fields.Function(fields.Char(
+            "Phone", states=_states,
+            help="The dealer's main phone number, checked and kept as a "
+            "contact mechanism of its party."),
+        'get_party_identity', setter='set_party_identity',
+        searcher='search_party_identity')
     tier_history = fields.One2Many(
         'dms.dealer.tier.history', 'dealer', "Tier History", readonly=True,
         order=[('date', 'DESC'), ('id', 'DESC')])
@@ -182,6 +194,57 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
     @classmethod
     def search_name(cls, name, clause):
         return [('party.name',) + tuple(clause[1:])]
+
+    def get_party_identity(self, name):
+        if not self.party:
+            return None
+        if name == 'uscc':
+            return next((i.code for i in self.party.identifiers
+                    if i.type == 'cn_vat'), None)
+        return next((m.value for m in self.party.contact_mechanisms
+                if m.type == 'phone'), None)
+
+    @classmethod
+    def set_party_identity(cls, dealers, name, value):
+        "Keep the code or number on the party, where Tryton checks it"
+        pool = Pool()
+        Identifier = pool.get('party.identifier')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        value = (value or '').strip()
+        if name == 'uscc':
+            # Tryton names the USCC (stdnum's cn.uscc) cn_vat, the alias of
+            # the tax identifiers
+            Record, type_, field = Identifier, 'cn_vat', 'code'
+        else:
+            Record, type_, field = ContactMechanism, 'phone', 'value'
+        to_save, to_delete = [], []
+        for dealer in dealers:
+            records = Record.search([
+                    ('party', '=', dealer.party.id),
+                    ('type', '=', type_),
+                    ], limit=1)
+            if not value:
+                to_delete.extend(records)
+                continue
+            record = records[0] if records else Record(
+                party=dealer.party, type=type_)
+            setattr(record, field, value)
+            to_save.append(record)
+        Record.delete(to_delete)
+        Record.save(to_save)
+
+    @classmethod
+    def search_party_identity(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if name == 'uscc':
+            return [('party.identifiers', 'where', [
+                        ('type', '=', 'cn_vat'),
+                        ('code', operator, operand, *extra),
+                        ])]
+        return [('party.contact_mechanisms', 'where', [
+                    ('type', '=', 'phone'),
+                    ('value', operator, operand, *extra),
+                    ])]
 
     def get_rec_name(self, name):
         if self.party:

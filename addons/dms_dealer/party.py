@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 from trytond.model import fields
 from trytond.pool import PoolMeta
+from trytond.transaction import Transaction
 
 
 class Party(metaclass=PoolMeta):
@@ -26,3 +27,29 @@ class Party(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('dms_dealers')
         return super().copy(parties, default=default)
+
+
+class Address(metaclass=PoolMeta):
+    __name__ = 'party.address'
+    district = fields.Char(
+        "District",
+        help="The district or county inside the city (区/县), "
+        "for the Chinese province / city / district address.")
+
+    def _get_address_substitutions(self):
+        substitutions = super()._get_address_substitutions()
+        district = getattr(self, 'district', None) or ''
+        substitutions['district'] = district
+        substitutions['DISTRICT'] = district.upper()
+        if district:
+            # Tryton's address formats have no ${district}: it goes with
+            # the city, after it in Chinese (省市区), before it otherwise
+            # ("Xihu District, Hangzhou")
+            if (Transaction().language or '').startswith('zh'):
+                city = substitutions['city'] + district
+            else:
+                city = ', '.join(
+                    filter(None, [district, substitutions['city']]))
+            substitutions['city'] = city
+            substitutions['CITY'] = city.upper()
+        return substitutions

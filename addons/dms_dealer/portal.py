@@ -10,6 +10,7 @@ the session (``portal.dealer``), and anything outside that scope is a 404.
 Other modules register their own templates and translations with
 ``register_templates`` and their routes with ``route``.
 """
+import datetime as dt
 import hmac
 import logging
 import os
@@ -107,12 +108,30 @@ def translator(lang):
     return gettext
 
 
+@jinja2.pass_context
+def _date_filter(context, value):
+    return context['portal'].format_date(value)
+
+
+@jinja2.pass_context
+def _datetime_filter(context, value):
+    return context['portal'].format_datetime(value)
+
+
+@jinja2.pass_context
+def _money_filter(context, value, currency):
+    return context['portal'].format_money(value, currency)
+
+
 @cache
 def _environment():
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(_template_dirs)),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined)
+    environment.filters.update(
+        date=_date_filter, datetime=_datetime_filter, money=_money_filter)
+    return environment
 
 
 class NotFound(exceptions.NotFound):
@@ -175,6 +194,27 @@ class Portal:
 
     def url(self, path=''):
         return self.base + '/' + path.lstrip('/')
+
+    def format_date(self, value):
+        "A date (or the date of a timestamp) as the portal's language writes it"
+        if not value:
+            return ''
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if self.lang == 'zh_CN':
+            return f'{value.year}年{value.month}月{value.day}日'
+        return value.isoformat()
+
+    def format_datetime(self, value):
+        if not value:
+            return ''
+        return f'{self.format_date(value)} {value:%H:%M}'
+
+    def format_money(self, amount, currency):
+        "An amount in currency with the language's monetary conventions"
+        Lang = self.pool.get('ir.lang')
+        return Lang.get(self.lang).currency(
+            amount or 0, currency, grouping=True)
 
     def set_cookie(self, name, value, max_age=None, http_only=True):
         self.cookies.append((name, value, max_age, http_only))

@@ -29,6 +29,7 @@ ADDRESS_SIZES = {
     'street': 500,
     'postal_code': 20,
     'city': 100,
+    'district': 100,
     }
 
 ROLES = [
@@ -301,7 +302,7 @@ class User(metaclass=PoolMeta):
 
     def dms_save_address(self, address, values):
         """Create (address None) or change a delivery address of the dealer
-        from the form values: party_name, street, postal_code, city,
+        from the form values: party_name, street, postal_code, city, district,
         country (id), subdivision (id)"""
         pool = Pool()
         Address = pool.get('party.address')
@@ -354,6 +355,7 @@ class User(metaclass=PoolMeta):
         address.street = texts['street']
         address.postal_code = texts['postal_code'] or None
         address.city = texts['city']
+        address.district = texts['district'] or None
         address.country = country
         address.subdivision = subdivision
         address.save()

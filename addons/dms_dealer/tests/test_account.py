@@ -254,7 +254,7 @@ class AccountTestCase(RouteTestCase):
         self.assertIn('Zhejiang', html)
         self.assertNotIn('Paris', html)
         response = self.post(admin, 'account/addresses/new',
-            street='88 Wensan Road <b>', city='Hangzhou',
+            street='88 Wensan Road <b>', city='Hangzhou', district='Xihu',
             postal_code='310000', country=str(self.china),
             subdivision=str(self.zhejiang))
         self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
@@ -265,6 +265,16 @@ class AccountTestCase(RouteTestCase):
         html = admin.get(self.url('account/addresses')).get_data(
             as_text=True)
         self.assertIn('88 Wensan Road &lt;b&gt;', html)
+        self.assertIn('Xihu, Hangzhou', html)
+        html = admin.get(self.url('account/addresses/%s' % new_id)).get_data(
+            as_text=True)
+        self.assertIn('name="district" maxlength="100" value="Xihu"', html)
+        # In Chinese: province, city and district as one (省市区)
+        admin.set_cookie('dms_portal_lang', 'zh_CN', path=self.url())
+        html = admin.get(self.url('account/addresses')).get_data(
+            as_text=True)
+        self.assertIn('HangzhouXihu', html)
+        admin.set_cookie('dms_portal_lang', 'en', path=self.url())
 
         before = self.addresses(self.dealer_a)
         for data, message in [

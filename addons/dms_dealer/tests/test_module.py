@@ -159,6 +159,73 @@ class DmsDealerTestCase(
                         Dealer.write([dealer], values)
 
     @with_transaction()
+    def test_dealer_uscc_and_phone(self):
+        """Test the unified social credit code and the phone of a dealer are
+        checked and kept on its party"""
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        Identifier = pool.get('party.identifier')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        company = create_company()
+        with set_company(company):
+            dealer = create_dealer(company, 'D1')
+            Dealer.write([dealer], {
+                    'uscc': '91110108551385082Q',
+                    'phone': '+86 571 8888 0005',
+                    })
+            identifier, = Identifier.search(
+                [('party', '=', dealer.party.id)])
+            self.assertEqual(
+                (identifier.type, identifier.code),
+                ('cn_vat', '91110108551385082Q'))
+            self.assertEqual(dealer.uscc, '91110108551385082Q')
+            self.assertEqual(dealer.phone, '+86 571 8888 0005')
+            self.assertEqual(Dealer.search(
+                    [('uscc', '=', '91110108551385082Q')]), [dealer])
+            self.assertEqual(Dealer.search(
+                    [('phone', 'like', '%8888%')]), [dealer])
+
+            # A wrong check character, a number that is no phone number
+            with self.assertRaisesRegex(UserError, '91110108551385082A'):
+                Dealer.write([dealer], {'uscc': '91110108551385082A'})
+            with self.assertRaisesRegex(UserError, '12345'):
+                Dealer.write([dealer], {'phone': '12345'})
+
+            Dealer.write([dealer], {'uscc': None, 'phone': ''})
+            self.assertFalse(Identifier.search(
+                    [('party', '=', dealer.party.id)]))
+            self.assertFalse(ContactMechanism.search(
+                    [('party', '=', dealer.party.id)]))
+
+    @with_transaction()
+    def test_address_district(self):
+        """Test the district of an address follows the city: 省市区 in
+        Chinese, before the city otherwise"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        Party = pool.get('party.party')
+        Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
+        Lang = pool.get('ir.lang')
+        china = Country(name="China", code='CN')
+        china.save()
+        zhejiang = Subdivision(
+            country=china, name="Zhejiang", code='CN-ZJ', type='province')
+        zhejiang.save()
+        party = Party(name="Dealer")
+        party.save()
+        address = Address(party=party, country=china, subdivision=zhejiang,
+            city="Hangzhou", district="Xihu", street="Wensan Road 1")
+        address.save()
+        self.assertIn("Xihu, Hangzhou", address.full_address)
+        zh, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.write([zh], {'translatable': True})
+        with Transaction().set_context(language='zh_CN'):
+            address = Address(address.id)
+            self.assertIn("ZhejiangHangzhouXihuWensan Road 1",
+                address.full_address)
+
+    @with_transaction()
     def test_dealer_workflow(self):
         "Test dealer states and their transitions"
         pool = Pool()

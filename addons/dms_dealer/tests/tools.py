@@ -3,6 +3,7 @@
 "Helpers shared by the DMS tests (pool level, inside a transaction)"
 import email
 import os
+import re
 import socket
 import time
 from decimal import Decimal
@@ -133,6 +134,29 @@ class TranslationTestMixin:
                     self.fail("%s: %d strings without %s translation "
                         "(run tools/translations.py update): %s" % (
                             self.module, len(missing), lang, missing[:10]))
+
+    def test_override_translations_complete(self):
+        """Test the core entries the module overrides are all translated,
+        with the placeholders of their source"""
+        directory = os.path.dirname(
+            tools.file_open(os.path.join(self.module, 'tryton.cfg')).name)
+        placeholder = re.compile(
+            r'%\([a-z_]+\)[sdr]|%[sd]|\{[a-z_0-9]*\}|\$\{[^}]*\}')
+        for lang in self.languages:
+            path = os.path.join(directory, 'locale', 'override', '%s.po' % lang)
+            if not os.path.exists(path):
+                continue
+            with self.subTest(lang=lang):
+                entries = [e for e in polib.pofile(path) if not e.obsolete]
+                self.assertTrue(entries)
+                missing = [(e.msgctxt, e.msgid) for e in entries
+                    if not e.msgstr or e.fuzzy]
+                self.assertFalse(missing, "%d overrides without %s "
+                    "translation: %s" % (len(missing), lang, missing[:10]))
+                wrong = [(e.msgctxt, e.msgid) for e in entries
+                    if sorted(placeholder.findall(e.msgid))
+                    != sorted(placeholder.findall(e.msgstr))]
+                self.assertFalse(wrong, "placeholders differ: %s" % wrong)
 
 
 def free_port():

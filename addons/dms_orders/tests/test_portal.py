@@ -2,6 +2,7 @@
 # of this repository contains the full copyright notices and license terms.
 "The portal catalogue, cart and checkout over real HTTP requests"
 import csv
+import datetime as dt
 import io
 import itertools
 import re
@@ -103,14 +104,15 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         (code, name, price), = self.rows(html)
         self.assertEqual((code, name), ('AC-1', 'Air conditioner'))
         # List price 1000 with the Gold price list (80%)
-        self.assertTrue(price.endswith(' 800.00'), price)
+        # The amount as the language writes it: symbol first, grouping
+        self.assertEqual(price, 'usd800.00')
         self.assertRegex(html, r'class="ok">\d+ available<')
 
         client_b = self.client_for('buyer@b.example.com')
         html = client_b.get(self.url('catalogue?q=AC-1')).get_data(
             as_text=True)
         # Silver price list: 90%
-        self.assertTrue(self.rows(html)[0][2].endswith(' 900.00'))
+        self.assertEqual(self.rows(html)[0][2], 'usd900.00')
 
         codes_a = {r[0] for r in self.rows(self.client_for(
                     'buyer@a.example.com').get(
@@ -145,7 +147,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         html = response.get_data(as_text=True)
         self.assertIn('id="product-code">GOLD-ONLY<', html)
         # Gold: 80% of 100
-        self.assertRegex(html, r'id="product-price">\S+ 80\.00<')
+        self.assertRegex(html, r'id="product-price">usd80\.00<')
         html = client_a.get(self.url('catalogue/%s'
                 % self.products['FR-1'].id)).get_data(as_text=True)
         self.assertIn('Order by multiples of', html)
@@ -701,6 +703,30 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertIn('id="order-state">In progress<', html)
         self.assertRegex(html, r'<td data-label="State">'
             r'(Waiting for stock|Stock reserved)</td>')
+
+    def test_chinese_formats(self):
+        "In Chinese, dates read 2026年11月29日 and amounts keep the grouping"
+        client = self.client_for('orders@a.example.com')
+        sale_id = self.place_order(client, 'ZH-1', lines="FR-1 6")
+        with Transaction().start(self.db_name, 0) as transaction:
+            Sale = Pool().get('sale.sale')
+            Sale.write([Sale(sale_id)], {
+                    'sale_date': dt.date(2026, 3, 5),
+                    'shipping_date': dt.date(2026, 12, 24)})
+            transaction.commit()
+        html = client.get(self.url('orders/%s' % sale_id)).get_data(
+            as_text=True)
+        self.assertIn('2026-03-05', html)
+        client.set_cookie('dms_portal_lang', 'zh_CN', path=self.url())
+        html = client.get(self.url('orders/%s' % sale_id)).get_data(
+            as_text=True)
+        self.assertIn('<html lang="zh-CN">', html)
+        self.assertIn('2026年3月5日', html)
+        self.assertIn('2026年12月24日', html)
+        self.assertNotIn('2026-03-05', html)
+        self.assertIn('usd2,400.00', html)
+        self.assertRegex(html, r'<time datetime="[^"]+">\d{4}年\d{1,2}月'
+            r'\d{1,2}日 \d\d:\d\d</time>')
 
     def test_order_downloads(self):
         "The order as PDF and XLSX, for its dealer only"
