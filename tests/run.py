@@ -60,6 +60,9 @@ def main():
     args = parser.parse_args()
 
     key = addons_hash()
+    # Where tests leave files for a person to look at (PDF pages...)
+    os.environ.setdefault(
+        'DMS_TEST_RESULTS', os.path.join(ROOT, 'test-results'))
     if args.postgresql:
         os.environ['TRYTOND_DATABASE_URI'] = args.postgresql
         os.environ.setdefault('DB_NAME', 'test_dms_%s' % os.getpid())

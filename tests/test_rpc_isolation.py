@@ -292,7 +292,8 @@ class RPCIsolationTestCase(unittest.TestCase):
         own = self.dealer_ids['D0001']
         others = [d for d in admin.dms.dealer.search(
                 [], 0, None, None, ctx) if d != own]
-        # Contact details of another dealer (the demo has none)
+        # More contact details of another dealer (the demo gives each its
+        # phone and unified social credit code)
         party, = admin.dms.dealer.read(
             [self.dealer_ids['D0005']], ['party'], ctx)
         admin.party.contact_mechanism.create([{

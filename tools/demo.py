@@ -732,7 +732,8 @@ def setup_people(database, lang):
             subdivision, = Subdivision.search(
                 [('code', '=', city_code.rsplit('-', 1)[0])])
             address.street_unstructured = tr(lang, street_en, street_zh)
-            address.city = tr(lang, *city_name(city_code))
+            _, address.city, address.district = address_place(
+                lang, city_code)
             address.postal_code = '310051'
             address.country = subdivision.country
             address.subdivision = subdivision
@@ -923,16 +924,71 @@ def city_coordinates():
         for city, _, _, lat, lon in cities}
 
 
+# A district of each prefecture-level city, for the 省/市/区 addresses (the
+# cities of a municipality are its districts)
+DISTRICTS = {
+    'CN-ZJ-HZ': ("Xihu District", "西湖区"),
+    'CN-ZJ-NB': ("Haishu District", "海曙区"),
+    'CN-ZJ-WZ': ("Lucheng District", "鹿城区"),
+    'CN-GD-GZ': ("Tianhe District", "天河区"),
+    'CN-GD-SZ': ("Futian District", "福田区"),
+    'CN-GD-FS': ("Chancheng District", "禅城区"),
+    'CN-JS-NJ': ("Gulou District", "鼓楼区"),
+    'CN-JS-SU': ("Gusu District", "姑苏区"),
+    'CN-JS-WX': ("Liangxi District", "梁溪区"),
+    'CN-SC-CD': ("Jinjiang District", "锦江区"),
+    'CN-SC-MY': ("Fucheng District", "涪城区"),
+    }
+
+
+# Administrative division codes (GB/T 2260), the region part of a unified
+# social credit code
+REGION_CODES = {
+    'CN-ZJ-HZ': '330100', 'CN-ZJ-NB': '330200', 'CN-ZJ-WZ': '330300',
+    'CN-GD-GZ': '440100', 'CN-GD-SZ': '440300', 'CN-GD-FS': '440600',
+    'CN-JS-NJ': '320100', 'CN-JS-SU': '320500', 'CN-JS-WX': '320200',
+    'CN-SC-CD': '510100', 'CN-SC-MY': '510700', 'CN-SH-PD': '310115',
+    'CN-SH-MH': '310112', 'CN-BJ-CY': '110105', 'CN-BJ-HD': '110108',
+    }
+
+
+def uscc(city_code, index):
+    "A unified social credit code of a company registered in city_code"
+    from stdnum.cn import uscc as stdnum_uscc
+    body = '91' + REGION_CODES[city_code] + f'MA{index:06d}X'
+    return body + stdnum_uscc.calc_check_digit(body)
+
+
+def address_place(lang, city_code):
+    """The province code, the city and the district of an address in the
+    city (or district of a municipality) city_code"""
+    province_code = city_code.rsplit('-', 1)[0]
+    if city_code in DISTRICTS:
+        return (province_code, tr(lang, *city_name(city_code)),
+            tr(lang, *DISTRICTS[city_code]))
+    province = next(p for p in PROVINCES if f'CN-{p[0]}' == province_code)
+    return (province_code, tr(lang, province[2], province[3]),
+        tr(lang, *city_name(city_code)))
+
+
 def party_values(lang, name, city_code, street, postal_code, country_id,
         subdivision_id):
+    """A party with its address in city_code: the province as subdivision
+    (subdivision_id, the city's, when the province is missing), the city and
+    the district"""
+    Subdivision = Pool().get('country.subdivision')
+    province_code, city, district = address_place(lang, city_code)
+    provinces = Subdivision.search([('code', '=', province_code)], limit=1)
     return {
         'name': name,
         'addresses': [('create', [{
                         'street_unstructured': street,
-                        'city': tr(lang, *city_name(city_code)),
+                        'city': city,
+                        'district': district,
                         'postal_code': postal_code,
                         'country': country_id,
-                        'subdivision': subdivision_id,
+                        'subdivision': (provinces[0].id if provinces
+                            else subdivision_id),
                         }])],
         }
 
@@ -981,6 +1037,8 @@ def setup_dealers(database, company_id, admin_id, context, lang, reps):
                         'latitude': draws[i][0],
                         'longitude': draws[i][1],
                         'since_date': today - dt.timedelta(days=draws[i][3]),
+                        'uscc': uscc(DEALERS[i][0], i + 1),
+                        'phone': f'+86 139 {5710 + i:04d} {1000 + 37 * i:04d}',
                         'contract_start_date': dt.date(today.year, 1, 1),
                         'contract_end_date': dt.date(today.year, 12, 31),
                         } for i, party in zip(todo, parties)])

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -780,6 +781,79 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                     ).status_code, HTTPStatus.NOT_FOUND)
         self.post(client, 'cart/line', line=str(
                 self.cart_line_ids(cart[0])[0]), action='remove')
+
+    def test_order_downloads_chinese(self):
+        """The PDF and the XLSX of an order show Chinese text: the PDF with
+        a CJK font embedded that has every glyph of it"""
+        from fontTools.ttLib import TTCollection, TTFont
+        client = self.client_for('orders@a.example.com')
+        client.set_cookie('dms_portal_lang', 'zh_CN', path=self.url())
+        reference, note = '华东-订单-001', '请在周五前送达杭州仓库，谢谢。'
+        self.post(client, 'cart/quick', lines="FR-1 4")
+        response = self.post(
+            client, 'cart/checkout', reference=reference, note=note)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER,
+            re.findall(r'role="alert"[^>]*>[^<]*<', response.get_data(
+                    as_text=True)))
+        sale_id = int(response.location.rsplit('/', 1)[1])
+
+        response = client.get(self.url('orders/%s/order.xlsx' % sale_id))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        sheet = openpyxl.load_workbook(
+            io.BytesIO(response.get_data())).active
+        values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)
+            if row and row[0]}
+        self.assertEqual(values['您的参考号'], reference)
+        self.assertEqual(values['备注'], note)
+        self.assertIn('数量', [c.value for row in sheet.iter_rows()
+                for c in row])
+
+        response = client.get(self.url('orders/%s/order.pdf' % sale_id))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        results = os.path.join(
+            os.environ.get('DMS_TEST_RESULTS', tempfile.gettempdir()))
+        os.makedirs(results, exist_ok=True)
+        with tempfile.TemporaryDirectory() as directory:
+            pdf = os.path.join(directory, 'order.pdf')
+            with open(pdf, 'wb') as file:
+                file.write(response.get_data())
+            text = subprocess.run(['pdftotext', '-layout', pdf, '-'],
+                capture_output=True, text=True, check=True).stdout
+            fonts = subprocess.run(['pdffonts', pdf],
+                capture_output=True, text=True, check=True).stdout
+            # The page as a picture, for a person to look at
+            subprocess.run(['pdftoppm', '-png', '-r', '60', '-singlefile',
+                    pdf, os.path.join(results, 'order_zh_CN')], check=True)
+            self.assertGreater(os.path.getsize(
+                    os.path.join(results, 'order_zh_CN.png')), 1000)
+        self.assertIn(reference, text)
+        self.assertIn(note, text.replace(' ', '').replace('\n', ''))
+
+        # pdffonts: name type encoding emb sub uni object ID
+        embedded = [line.split()[0].split('+')[-1]
+            for line in fonts.splitlines()[2:]
+            if line.split()[-5:-2] == ['yes', 'yes', 'yes']]
+        # WeasyPrint names a font by its family, words joined by dashes
+        cjk = [name for name in embedded if 'CJK' in name
+            and not name.endswith('-Bold')]
+        self.assertTrue(cjk, fonts)
+        # Every Chinese character of the PDF has a glyph in that font: no
+        # missing-glyph box can be drawn
+        listing = subprocess.run(
+            ['fc-list', '%s:style=Regular' % cjk[0].replace('-', ' '),
+                'file', 'index'],
+            capture_output=True, text=True, check=True).stdout
+        path, index = re.match(
+            r'(.+?): *:index=(\d+)', listing.splitlines()[0]).groups()
+        if path.endswith('.ttc'):
+            font = TTCollection(path).fonts[int(index)]
+        else:
+            font = TTFont(path)
+        cmap = font.getBestCmap()
+        chinese = {c for c in text if '\u4e00' <= c <= '\u9fff'}
+        self.assertTrue(chinese)
+        self.assertEqual(
+            {c for c in chinese if ord(c) not in cmap}, set())
 
     def test_reorder(self):
         "Order again puts the lines of a past order in the cart"
