@@ -627,7 +627,7 @@ def setup_currency_and_country(database):
     Subdivision = pool.get('country.subdivision')
     with transaction(database):
         if not Currency.search([('code', '=', 'CNY')]):
-            Currency.create([{
+            currencies = Currency.create([{
                         'name': "Chinese Yuan Renminbi",
                         'code': 'CNY',
                         'numeric_code': '156',
@@ -635,6 +635,7 @@ def setup_currency_and_country(database):
                         'rounding': Decimal('0.01'),
                         'digits': 2,
                         }])
+            translate(Currency, currencies, ["人民币"])
         code, code3, numeric, en, zh = CHINA
         countries = Country.search([('code', '=', code)])
         if not countries:
@@ -758,6 +759,8 @@ def setup_people(database, lang):
             values['password_hash'] = User.hash_password('admin')
         if admin.email != ADMIN_EMAIL:
             values['email'] = ADMIN_EMAIL
+        if lang == 'zh_CN' and admin.name == "Administrator":
+            values['name'] = "系统管理员"
         if company not in admin.companies:
             values['companies'] = [('add', [company.id])]
         if admin.company != company:
@@ -874,6 +877,7 @@ def setup_tiers(database, company_id):
                                                             }])],
                                             }])],
                             }])
+                translate(PaymentTerm, [terms[name]], [f"{days}天账期"])
         price_lists = PriceList.create([{
                     'name': f"{en} Dealer Prices",
                     'company': company_id,

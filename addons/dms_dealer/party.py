@@ -1,7 +1,7 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 
@@ -37,7 +37,16 @@ class Address(metaclass=PoolMeta):
         "for the Chinese province / city / district address.")
 
     def _get_address_substitutions(self):
+        pool = Pool()
+        Country = pool.get('country.country')
         substitutions = super()._get_address_substitutions()
+        chinese = (Transaction().language or '').startswith('zh')
+        country = getattr(self, 'country', None)
+        if chinese and country and substitutions['country']:
+            # Tryton writes the country in English, for the post abroad: a
+            # Chinese address reads 中国, not CHINA
+            name = Country(country.id).name or ''
+            substitutions['country'] = substitutions['COUNTRY'] = name
         district = getattr(self, 'district', None) or ''
         substitutions['district'] = district
         substitutions['DISTRICT'] = district.upper()
@@ -45,7 +54,7 @@ class Address(metaclass=PoolMeta):
             # Tryton's address formats have no ${district}: it goes with
             # the city, after it in Chinese (省市区), before it otherwise
             # ("Xihu District, Hangzhou")
-            if (Transaction().language or '').startswith('zh'):
+            if chinese:
                 city = substitutions['city'] + district
             else:
                 city = ', '.join(

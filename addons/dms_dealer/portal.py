@@ -99,6 +99,18 @@ def catalog(lang):
     return _catalogs[lang]
 
 
+def format_date(value, lang):
+    """A date (or the date of a timestamp) as a sentence of the language
+    writes it: 2026年11月29日 in Chinese, ISO 8601 otherwise"""
+    if not value:
+        return ''
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if lang and lang.startswith('zh'):
+        return f'{value.year}年{value.month}月{value.day}日'
+    return value.isoformat()
+
+
 def translator(lang):
     messages = catalog(lang)
 
@@ -197,13 +209,7 @@ class Portal:
 
     def format_date(self, value):
         "A date (or the date of a timestamp) as the portal's language writes it"
-        if not value:
-            return ''
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        if self.lang == 'zh_CN':
-            return f'{value.year}年{value.month}月{value.day}日'
-        return value.isoformat()
+        return format_date(value, self.lang)
 
     def format_datetime(self, value):
         if not value:

@@ -18,6 +18,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 
+from dms_dealer.portal import format_date
+
 from .exceptions import StageError
 
 STAGES = [
@@ -465,9 +467,13 @@ class Event(ModelSQL, ModelView):
             text = gettext('dms_orders.msg_event_stage',
                 stage=self.stage_string)
         elif kind in {'eta', 'promised'}:
-            text = gettext('dms_orders.msg_event_%s' % kind,
-                date=lang.strftime(self.date_value)
-                if self.date_value else '-')
+            date = '-'
+            if self.date_value and lang.code.startswith('zh'):
+                # As the portal writes dates in a Chinese sentence
+                date = format_date(self.date_value, lang.code)
+            elif self.date_value:
+                date = lang.strftime(self.date_value)
+            text = gettext('dms_orders.msg_event_%s' % kind, date=date)
         elif kind == 'shipment':
             shipment = self.shipment
             note = self.note or 'done'

@@ -224,6 +224,9 @@ class DmsDealerTestCase(
             address = Address(address.id)
             self.assertIn("ZhejiangHangzhouXihuWensan Road 1",
                 address.full_address)
+            # The country by its name in the language, not upper case English
+            self.assertTrue(address.full_address.startswith("China\n"),
+                address.full_address)
 
     @with_transaction()
     def test_dealer_workflow(self):
