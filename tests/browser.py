@@ -12,6 +12,7 @@ console errors.
 import contextlib
 import os
 import re
+import time
 import unittest
 
 from tests.fixtures import ROOT, DemoServer
@@ -37,6 +38,8 @@ class BrowserTestCase(unittest.TestCase):
     opened with new_page() and watched for errors"""
     viewport = {'width': 1400, 'height': 900}
     locale = 'en-US'
+    # The language of the demo database (tools/demo.py --lang)
+    demo_lang = 'en'
     # URLs whose failure (HTTP >= 400) is not an error
     optional_urls = None
 
@@ -45,7 +48,7 @@ class BrowserTestCase(unittest.TestCase):
         from playwright.sync_api import sync_playwright
         cls.console_errors = []
         cls.contexts = []
-        cls.server = DemoServer()
+        cls.server = DemoServer(lang=cls.demo_lang)
         try:
             cls.server.start()
             cls.playwright = sync_playwright().start()
@@ -136,3 +139,92 @@ class BrowserTestCase(unittest.TestCase):
     @staticmethod
     def texts(locator):
         return [t.strip() for t in locator.all_inner_texts()]
+
+
+class SaoTestCase(BrowserTestCase):
+    """The back office web client (sao) of the demo server: one page for the
+    class, with the RPC calls in flight followed, and helpers on sao's DOM"""
+    # Files sao asks for that the server does not have: not an error
+    optional_urls = re.compile(r'/(custom\.(css|js)|locale/[\w-]+\.json)$')
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.page = cls.new_page()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        # RPC calls in flight, for wait_idle()
+        cls.rpc_in_flight = set()
+
+        def is_rpc(request):
+            return request.method == 'POST' and not request.url.endswith(
+                '/bus')
+
+        def started(request):
+            if is_rpc(request):
+                cls.rpc_in_flight.add(request.url + ' #%x' % id(request))
+
+        def ended(request):
+            cls.rpc_in_flight.discard(request.url + ' #%x' % id(request))
+        cls.page.on('request', started)
+        cls.page.on('requestfinished', ended)
+        cls.page.on('requestfailed', ended)
+
+    # Helpers on sao's DOM
+
+    def wait_idle(self, quiet=0.3):
+        """Wait until sao has had no RPC in flight for `quiet` seconds (the
+        bus long poll, always pending, does not count)"""
+        deadline = time.monotonic() + TIMEOUT / 1000
+        idle_since = None
+        while True:
+            now = time.monotonic()
+            if self.rpc_in_flight:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since >= quiet:
+                return
+            if now > deadline:
+                raise AssertionError(
+                    "RPC still in flight: %s" % sorted(self.rpc_in_flight))
+            self.page.wait_for_timeout(50)
+
+    def login(self, login, password):
+        page = self.page
+        page.goto(self.server.url + '/')
+        dialog = page.locator('.login-dialog')
+        dialog.wait_for(state='visible')
+        # The database is a <select> when the server lists several, a
+        # read-only <input> when it lists one, an empty <input> when it lists
+        # none: wait until sao has shown one of them.
+        database = dialog.locator('#database:visible')
+        database.wait_for(state='visible')
+        if database.evaluate('el => el.tagName') == 'SELECT':
+            database.select_option(self.server.database)
+        elif database.get_attribute('readonly') is None:
+            database.fill(self.server.database)
+        else:
+            self.assertEqual(database.input_value(), self.server.database)
+        dialog.locator('#login').fill(login)
+        dialog.locator('button[type=submit]').click()
+        ask = page.locator('.ask-dialog:visible')
+        ask.locator('input[type=password]').fill(password)
+        ask.locator('.btn-primary').click()
+        dialog.wait_for(state='detached')
+        # The demo is configured: admin lands on the menu, not on the
+        # Module Configuration wizard
+        page.locator('#menu tbody > tr').first.wait_for(state='visible')
+        self.assertEqual(
+            page.locator('#tabs .tab-wizard:visible').count(), 0,
+            "a wizard opened at the login")
+
+    def menu_row(self, name, nth=0):
+        return self.page.locator('#menu tbody > tr').filter(
+            has=self.page.get_by_text(name, exact=True)).nth(nth)
+
+    def current_tab(self):
+        "The content of the selected tab of the main tab bar"
+        return self.page.locator('#tabs > .tab-content > .tab-pane.active')

@@ -3,7 +3,8 @@
 """A real trytond server on a copy of the demo database, for the
 cross-module tests (RPC, browser).
 
-The demo database is built once per version of addons/ by tools/demo.py and
+The demo database is built once per version of addons/ (and per language of
+the demo, English unless a server asks for another) by tools/demo.py and
 kept in the test cache (.cache/db): a SQLite file, or a PostgreSQL template
 database when DMS_TEST_BACKEND is postgresql.  Each server gets its own copy.
 """
@@ -76,14 +77,22 @@ def _run_demo(database, *arguments, **env):
             "tools/demo.py failed:\n" + result.stdout + result.stderr)
 
 
-def _sqlite_demo_file():
-    """The demo database for this version of addons/, built once
+def _demo_arguments(lang):
+    "The arguments of tools/demo.py for the demo in lang"
+    return ['--size', 'small', '--lang', lang]
+
+
+def _sqlite_demo_file(lang='en'):
+    """The demo database in lang for this version of addons/, built once
 
     Several runs (tests, benchmarks) may want it at once: a lock lets one
     build it while the others wait.  Other versions are removed once they
     are a day old (a run of another version may still use them)."""
     parent = os.path.join(ROOT, '.cache', 'demo')
-    folder = os.path.join(parent, 'sqlite-' + _demo_hash())
+    digest = _demo_hash()
+    # The English demo keeps the name it always had
+    prefix = 'sqlite-' if lang == 'en' else 'sqlite-%s-' % lang
+    folder = os.path.join(parent, prefix + digest)
     path = os.path.join(folder, 'dms_test.sqlite')
     if os.path.exists(path):
         return path
@@ -93,13 +102,16 @@ def _sqlite_demo_file():
         if not os.path.exists(path):
             for name in os.listdir(parent):
                 other = os.path.join(parent, name)
-                if (name.startswith('sqlite-') and other != folder
+                # Other versions, whatever their language
+                if (name.startswith('sqlite-')
+                        and not name.endswith('-' + digest)
                         and time.time() - os.path.getmtime(other) > 86400):
                     shutil.rmtree(other, ignore_errors=True)
             building = folder + '.building'
             shutil.rmtree(building, ignore_errors=True)
             os.makedirs(building)
-            _run_demo('dms_test', TRYTOND_DATABASE__PATH=building)
+            _run_demo('dms_test', *_demo_arguments(lang),
+                TRYTOND_DATABASE__PATH=building)
             os.rename(building, folder)
     return path
 
@@ -111,14 +123,20 @@ def _psql(sql, database='postgres'):
         return cursor.fetchall() if cursor.description else None
 
 
-def _pg_demo_template():
-    name = 'dmsdemo_' + _demo_hash()
+def _pg_demo_template(lang='en'):
+    digest = _demo_hash()
+    name = 'dmsdemo_' + digest
+    if lang != 'en':
+        name += '_' + lang.lower()
     existing = {r[0] for r in _psql(
             "SELECT datname FROM pg_database WHERE datname LIKE 'dmsdemo_%'")}
-    for old in existing - {name}:
-        _psql('DROP DATABASE IF EXISTS "%s"' % old)
+    # Other versions, whatever their language
+    for old in existing:
+        if digest not in old:
+            _psql('DROP DATABASE IF EXISTS "%s"' % old)
     if name not in existing:
-        _run_demo(name, TRYTOND_DATABASE__URI=_pg_uri())
+        _run_demo(name, *_demo_arguments(lang),
+            TRYTOND_DATABASE__URI=_pg_uri())
     return name
 
 
@@ -132,9 +150,11 @@ class DemoServer:
     """trytond serving its own copy of the demo database on a free port
 
     config: {section: {option: value}} to change in the configuration file
-    (its values win over TRYTOND_* environment variables)"""
+    (its values win over TRYTOND_* environment variables); lang: the
+    language of the demo (tools/demo.py --lang)"""
 
-    def __init__(self, config=None, processes=None, threads=8):
+    def __init__(self, config=None, processes=None, threads=8, lang='en'):
+        self.lang = lang
         # processes: serve with gunicorn (trytond.application:app) in so
         # many processes of threads threads, as in production, instead of
         # trytond's own threaded server
@@ -162,14 +182,17 @@ class DemoServer:
     def start(self):
         env = {'TRYTOND_WEB__LISTEN': '127.0.0.1:%s' % self.port}
         if _backend() == 'postgresql':
-            template = _pg_demo_template()
+            # Without argument for English: bench/ replaces the function
+            template = (_pg_demo_template() if self.lang == 'en'
+                else _pg_demo_template(self.lang))
             self.database = 'dmstest_%s_%s' % (os.getpid(), self.port)
             _psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (
                     self.database, template))
             env['TRYTOND_DATABASE__URI'] = _pg_uri()
         else:
             self.database = 'dms_test'
-            shutil.copy(_sqlite_demo_file(),
+            shutil.copy(_sqlite_demo_file() if self.lang == 'en'
+                else _sqlite_demo_file(self.lang),
                 os.path.join(self.folder, 'dms_test.sqlite'))
             env['TRYTOND_DATABASE__PATH'] = self.folder
         self.env = env

@@ -12,7 +12,6 @@ log tail and the browser's console errors.
 """
 import contextlib
 import re
-import time
 import unittest
 
 try:
@@ -21,97 +20,12 @@ except ImportError:  # the test is skipped or fails in setUpClass
     PlaywrightError = Exception
 
 from tests import browser
-from tests.browser import TIMEOUT
 from tests.fixtures import DEMO_LOGINS
 
 
 @browser.requires_chromium
-class BackOfficeBrowserTestCase(browser.BrowserTestCase):
+class BackOfficeBrowserTestCase(browser.SaoTestCase):
     "Back office web client (sao): login, dealer list and dealer form"
-    # Files sao asks for that the server does not have: not an error
-    optional_urls = re.compile(r'/(custom\.(css|js)|locale/[\w-]+\.json)$')
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            cls.page = cls.new_page()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-        # RPC calls in flight, for wait_idle()
-        cls.rpc_in_flight = set()
-
-        def is_rpc(request):
-            return request.method == 'POST' and not request.url.endswith(
-                '/bus')
-
-        def started(request):
-            if is_rpc(request):
-                cls.rpc_in_flight.add(request.url + ' #%x' % id(request))
-
-        def ended(request):
-            cls.rpc_in_flight.discard(request.url + ' #%x' % id(request))
-        cls.page.on('request', started)
-        cls.page.on('requestfinished', ended)
-        cls.page.on('requestfailed', ended)
-
-    # Helpers on sao's DOM
-
-    def wait_idle(self, quiet=0.3):
-        """Wait until sao has had no RPC in flight for `quiet` seconds (the
-        bus long poll, always pending, does not count)"""
-        deadline = time.monotonic() + TIMEOUT / 1000
-        idle_since = None
-        while True:
-            now = time.monotonic()
-            if self.rpc_in_flight:
-                idle_since = None
-            elif idle_since is None:
-                idle_since = now
-            elif now - idle_since >= quiet:
-                return
-            if now > deadline:
-                raise AssertionError(
-                    "RPC still in flight: %s" % sorted(self.rpc_in_flight))
-            self.page.wait_for_timeout(50)
-
-    def login(self, login, password):
-        page = self.page
-        page.goto(self.server.url + '/')
-        dialog = page.locator('.login-dialog')
-        dialog.wait_for(state='visible')
-        # The database is a <select> when the server lists several, a
-        # read-only <input> when it lists one, an empty <input> when it lists
-        # none: wait until sao has shown one of them.
-        database = dialog.locator('#database:visible')
-        database.wait_for(state='visible')
-        if database.evaluate('el => el.tagName') == 'SELECT':
-            database.select_option(self.server.database)
-        elif database.get_attribute('readonly') is None:
-            database.fill(self.server.database)
-        else:
-            self.assertEqual(database.input_value(), self.server.database)
-        dialog.locator('#login').fill(login)
-        dialog.locator('button[type=submit]').click()
-        ask = page.locator('.ask-dialog:visible')
-        ask.locator('input[type=password]').fill(password)
-        ask.locator('.btn-primary').click()
-        dialog.wait_for(state='detached')
-        # The demo is configured: admin lands on the menu, not on the
-        # Module Configuration wizard
-        page.locator('#menu tbody > tr').first.wait_for(state='visible')
-        self.assertEqual(
-            page.locator('#tabs .tab-wizard:visible').count(), 0,
-            "a wizard opened at the login")
-
-    def menu_row(self, name, nth=0):
-        return self.page.locator('#menu tbody > tr').filter(
-            has=self.page.get_by_text(name, exact=True)).nth(nth)
-
-    def current_tab(self):
-        "The content of the selected tab of the main tab bar"
-        return self.page.locator('#tabs > .tab-content > .tab-pane.active')
 
     # The test
 

@@ -980,11 +980,16 @@ def party_values(lang, name, city_code, street, postal_code, country_id,
     """A party with its address in city_code: the province as subdivision
     (subdivision_id, the city's, when the province is missing), the city and
     the district"""
-    Subdivision = Pool().get('country.subdivision')
+    pool = Pool()
+    Subdivision = pool.get('country.subdivision')
+    Lang = pool.get('ir.lang')
     province_code, city, district = address_place(lang, city_code)
     provinces = Subdivision.search([('code', '=', province_code)], limit=1)
+    # The language of the dealer's notifications and e-mails
+    langs = Lang.search([('code', '=', lang)], limit=1)
     return {
         'name': name,
+        'lang': langs[0].id if langs else None,
         'addresses': [('create', [{
                         'street_unstructured': street,
                         'city': city,

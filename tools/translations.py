@@ -20,6 +20,8 @@ first after changing models, views, XML records or messages.
     tools/translations.py overrides [--keep DIR]  write the override files
     tools/translations.py coverage                report the DMS modules and
                                                   the overridden core entries
+    tools/translations.py doc                     list them in the modules'
+                                                  doc/translations.rst
 
 ``overrides`` builds the same database and writes, for each DMS module
 named in ``OVERRIDES``, ``addons/<module>/locale/override/zh_CN.po``: the
@@ -29,10 +31,15 @@ screens show, as Tryton's translation overrides (``msgctxt`` ending with
 written (an override of a missing entry stops the module's installation).
 A new entry starts with the core translation (its import then changes
 nothing); the ones already in the file keep their ``msgstr``, which is
-where wrong core translations are corrected and missing ones added.
+where wrong core translations are corrected and missing ones added.  An
+override that keeps a fuzzy core translation as it is confirms it (Tryton
+alone would leave it fuzzy, so unused: dms_dealer's ``ir.translation``
+clears the flag).
 ``coverage`` reads the .po files and prints, per module and language,
 translated / total entries: the DMS modules and, per core module, the
-entries of the override files.
+entries of the override files.  ``doc`` (also run by ``overrides``) writes
+``doc/translations.rst`` of these modules: the overridden entries per core
+module and model, and each corrected core translation.
 """
 import argparse
 import importlib.util
@@ -46,6 +53,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import polib
+
+import translations_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ['dms_dealer', 'dms_orders', 'dms_campaigns', 'dms_reports']
@@ -69,6 +78,7 @@ OVERRIDES = {
         'currency': ['currency.currency'],
         },
     'dms_orders': {
+        'carrier': None,
         'sale': None,
         'sale_price_list': None,
         'stock': ['stock.shipment.out', 'stock.move', 'stock.location',
@@ -183,10 +193,12 @@ def build(directory, *options):
     return Path(directory, f'{DB}.sqlite')
 
 
-def in_scope(name, prefixes):
+def in_scope(name, prefixes, model=None):
+    """Whether the entry name is one of the prefixes' models (model: the
+    model of a button, whose entries are named ir.model.button)"""
     if prefixes is None or name.startswith('ir.message,'):
         return True
-    model = name.split(',')[0]
+    model = model or name.split(',')[0]
     return any(model == p or model.startswith(p + '.') for p in prefixes)
 
 
@@ -200,6 +212,10 @@ def overrides(keep=None):
         for module, model, db_id, fs_id in connection.execute(
                 'SELECT module, model, db_id, fs_id FROM ir_model_data'):
             fs_ids[module, model, db_id] = fs_id
+        # The buttons of a model in scope (their labels, confirmations and
+        # help) are in scope
+        buttons = dict(connection.execute(
+                'SELECT id, model FROM ir_model_button'))
         for owner, cores in OVERRIDES.items():
             path = override_path(owner)
             old = {}
@@ -210,19 +226,25 @@ def overrides(keep=None):
             pofile.metadata = {
                 'Content-Type': 'text/plain; charset=utf-8'}
             for core, prefixes in sorted(cores.items()):
+                # The entries the DMS modules override already are in the
+                # database with their override: they are in the files
                 rows = connection.execute(
                     'SELECT type, name, res_id, src, value, fuzzy '
                     'FROM ir_translation WHERE lang = ? AND module = ? '
-                    'AND src IS NOT NULL AND overriding_module IS NULL '
-                    'ORDER BY type, name, res_id, src',
-                    (LANG, core)).fetchall()
+                    'AND src IS NOT NULL AND (overriding_module IS NULL '
+                    'OR overriding_module IN (%s)) '
+                    'ORDER BY type, name, res_id, src' % ', '.join(
+                        '?' * len(MODULES)),
+                    (LANG, core, *MODULES)).fetchall()
                 # Tryton finds the entry to override by its source only for
                 # these types: the others must be alone of their name
                 count = defaultdict(int)
                 for type_, name, res_id, *_ in rows:
                     count[type_, name, res_id] += 1
                 for type_, name, res_id, src, value, fuzzy in rows:
-                    if not in_scope(name, prefixes):
+                    if not in_scope(name, prefixes, buttons.get(res_id)
+                            if name.startswith('ir.model.button,')
+                            else None):
                         continue
                     if (type_ not in SOURCE_TYPES
                             and count[type_, name, res_id] > 1):
@@ -246,9 +268,21 @@ def overrides(keep=None):
             done = sum(1 for e in pofile if translated(e))
             print(f'{owner}: {len(pofile)} overridden entries, '
                 f'{done} translated', file=sys.stderr)
+        doc()
     finally:
         if not keep:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def doc():
+    "Write the doc/translations.rst of the modules that override entries"
+    for owner in OVERRIDES:
+        path = override_path(owner)
+        if path.exists():
+            total, added, corrected = translations_doc.write(owner, path,
+                ROOT / 'addons' / owner / 'doc' / 'translations.rst', LANG)
+            print(f'{owner}: doc/translations.rst, {total} entries, '
+                f'{added} added, {corrected} corrected', file=sys.stderr)
 
 
 def coverage():
@@ -312,6 +346,8 @@ def main():
     parser_overrides.add_argument('--keep', metavar='DIR',
         help='build the database in DIR and keep it')
     sub.add_parser('coverage', help='report the DMS modules and overrides')
+    sub.add_parser('doc', help='write doc/translations.rst of the modules '
+        'with overrides (no database)')
     args = parser.parse_args()
     if args.command == 'update':
         update(args.keep)
@@ -321,6 +357,9 @@ def main():
         return 0
     if args.command == 'coverage':
         return coverage()
+    if args.command == 'doc':
+        doc()
+        return 0
     return check()
 
 

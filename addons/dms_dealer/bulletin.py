@@ -212,6 +212,12 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
         "A callable reading the field in the language of the context"
         return lambda: getattr(self.__class__(self.id), name)
 
+    def _translated_excerpt(self):
+        "A callable giving the excerpt of the body in the context's language"
+        Notification = Pool().get('dms.dealer.notification')
+        body = self._translated('body')
+        return lambda: Notification.excerpt(body())
+
     @classmethod
     def validate_fields(cls, bulletins, field_names):
         super().validate_fields(bulletins, field_names)
@@ -423,7 +429,7 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
             Notification.notify_dealers(dealers, 'bulletin', bulletin,
                 'dms_dealer.msg_notification_bulletin',
                 {'title': bulletin._translated('title')},
-                text=Notification.excerpt(bulletin.body))
+                text=bulletin._translated_excerpt())
         today = Date.today()
         due = [b for b in bulletins
             if b.kind == 'price' and not b.prices_applied
@@ -805,7 +811,7 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
             Notification.notify_dealers(
                 [r.dealer for r in bulletin_receipts], 'bulletin', bulletin,
                 message, {'title': bulletin._translated('title')},
-                text=Notification.excerpt(bulletin.body))
+                text=bulletin._translated_excerpt())
         to_write = []
         for receipt in receipts:
             to_write.extend(([receipt], {

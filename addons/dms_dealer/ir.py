@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 import os
 
+import polib
 from sql import Null
 from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
@@ -70,6 +71,84 @@ UPLOAD_TYPES = {
     }
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 MAX_MESSAGE_SIZE = 5000
+
+
+class Translation(metaclass=PoolMeta):
+    __name__ = 'ir.translation'
+
+    @classmethod
+    def translation_import(cls, lang, module, po_path):
+        result = super().translation_import(lang, module, po_path)
+        cls._confirm_overrides(lang, module, po_path)
+        return result
+
+    @classmethod
+    def _confirm_overrides(cls, lang, module, po_path):
+        """Confirm the fuzzy translations of other modules that the
+        overrides of the module (locale/override/) keep as they are
+
+        Tryton overrides the entry of another module only when the override
+        changes its text, so an override that confirms a fuzzy core
+        translation ("State": "状态") leaves it fuzzy, and fuzzy
+        translations are not used."""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        if isinstance(po_path, str):
+            po_path = [po_path]
+        overrides = {}
+        for path in po_path:
+            for entry in polib.pofile(path):
+                if entry.obsolete or 'fuzzy' in entry.flags:
+                    continue
+                translation, res_id = cls.from_poentry(entry)
+                if '.' not in res_id or not translation.value:
+                    continue
+                other, fs_id = res_id.split('.', 1)
+                overrides[cls._override_key(
+                        other, translation, fs_id)] = translation
+        if not overrides:
+            return
+        fuzzy = cls.search([
+                ('lang', '=', lang),
+                ('module', 'in', list({k[0] for k in overrides})),
+                ('fuzzy', '=', True),
+                ('overriding_module', '=', None),
+                ])
+        fs_ids = {}
+        res_ids = {t.res_id for t in fuzzy if t.res_id >= 0}
+        if res_ids:
+            for data in ModelData.search([
+                        ('module', 'in', list({t.module for t in fuzzy})),
+                        ('db_id', 'in', list(res_ids)),
+                        ]):
+                fs_ids[data.module, data.model, data.db_id] = data.fs_id
+        to_confirm = []
+        for translation in fuzzy:
+            fs_id = ''
+            if translation.res_id >= 0:
+                fs_id = fs_ids.get((translation.module,
+                        translation.name.split(',')[0], translation.res_id))
+                if fs_id is None:
+                    continue
+            override = overrides.get(cls._override_key(
+                    translation.module, translation, fs_id))
+            if override and all(
+                    getattr(translation, f) == getattr(override, f)
+                    for f in ['value', 'value_1', 'value_2', 'value_3']):
+                to_confirm.append(translation)
+        if to_confirm:
+            cls.write(to_confirm, {
+                    'fuzzy': False,
+                    'overriding_module': module,
+                    })
+
+    @staticmethod
+    def _override_key(module, translation, fs_id):
+        # Tryton finds the entry of these types by their source too
+        src = (translation.src if translation.type in {
+                'report', 'view', 'wizard_button', 'selection'}
+            else None)
+        return (module, translation.type, translation.name, fs_id, src)
 
 
 class Attachment(metaclass=PoolMeta):

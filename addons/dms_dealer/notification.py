@@ -87,7 +87,10 @@ class Notification(ModelSQL, ModelView):
             text=None, email=True):
         """Add a notification for each portal user, its subject from
         message_id with variables in the user's language; queue the
-        e-mails"""
+        e-mails
+
+        A callable variable or text gives its value in the user's
+        language."""
         variables = variables or {}
         to_create = []
         by_language = defaultdict(list)
@@ -97,10 +100,10 @@ class Notification(ModelSQL, ModelView):
                 user)
         for language, lang_users in by_language.items():
             with Transaction().set_context(language=language):
-                # A callable gives a value in the user's language
                 subject = gettext(message_id, **{
                         k: v() if callable(v) else v
                         for k, v in variables.items()})
+                lang_text = text() if callable(text) else text
             for user in lang_users:
                 to_create.append({
                         'user': user.id,
@@ -108,7 +111,7 @@ class Notification(ModelSQL, ModelView):
                         'kind': kind,
                         'resource': str(resource),
                         'subject': subject[:255],
-                        'text': text,
+                        'text': lang_text,
                         })
         notifications = []
         for sub in grouped_slice(to_create, 500):

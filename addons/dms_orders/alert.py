@@ -292,12 +292,16 @@ class Alert(ModelSQL, ModelView):
                 'dms_orders.msg_alert_notification', {
                     'order': alert.sale.number,
                     'kind': cls._translated_kind(alert),
-                    }, text=alert.dealer_description,
+                    }, text=cls._translated_dealer_description(alert),
                 roles=['admin', 'buyer'], email=False)
 
     @classmethod
     def _translated_kind(cls, alert):
         return lambda: cls(alert.id).kind_string
+
+    @classmethod
+    def _translated_dealer_description(cls, alert):
+        return lambda: cls(alert.id).dealer_description
 
     @classmethod
     def mail_dealer(cls, alerts):
