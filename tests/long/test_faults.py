@@ -200,10 +200,16 @@ class PostgreSQLRestartTestCase(unittest.TestCase):
                     sent[reference] = order
                     answers.append((time.monotonic(), reference, answer))
 
-        def dealer():
+        # Signed in before the load (a sign-in hashes the password: under
+        # the load of the integrators it takes seconds)
+        clients = []
+        for _ in range(2):
             client = PortalClient('%s/%s/portal' % (
                     self.server.url, self.server.database))
             client.sign_in(*DEMO_LOGINS['d0001.buyer'])
+            clients.append(client)
+
+        def dealer(client):
             while not stop.is_set():
                 try:
                     status, _ = client.request('/catalogue?q=A')
@@ -213,7 +219,8 @@ class PostgreSQLRestartTestCase(unittest.TestCase):
                     pages.append((time.monotonic(), status))
         threads = [threading.Thread(target=integrator, args=(i,))
             for i in range(len(dealers))]
-        threads.extend(threading.Thread(target=dealer) for _ in range(2))
+        threads.extend(threading.Thread(target=dealer, args=(client,))
+            for client in clients)
         for thread in threads:
             thread.start()
         try:
@@ -236,7 +243,8 @@ class PostgreSQLRestartTestCase(unittest.TestCase):
             self.assertTrue(wait_for(lambda: any(
                         t > up and s == 200 for t, s in list(pages)),
                     5, 0.05),
-                "no portal page within 5 s of the restart")
+                "no portal page within 5 s of the restart: %s" % sorted(
+                    {str(s) for _, s in list(pages)}))
             time.sleep(2)
         finally:
             stop.set()
