@@ -13,12 +13,6 @@ from pathlib import Path
 
 import polib
 
-KINDS = {
-    'field': "labels", 'help': "help texts", 'selection': "choices",
-    'view': "view texts", 'model': "records", 'report': "report texts",
-    'wizard_button': "wizard buttons",
-    }
-
 
 def core_module_path(module):
     spec = importlib.util.find_spec(f'trytond.modules.{module}')
