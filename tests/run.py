@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sys
+import time
 import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,8 +37,40 @@ def addons_hash():
 
 
 class CountingResult(unittest.TextTestResult):
-    "Counts successes (setUpClass errors are failures that ran no test)"
+    """Counts successes (setUpClass errors are failures that ran no test)
+    and the time spent per test module (class set-ups included)"""
     successes = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.durations = {}
+        self._module = None
+        self._since = self._last_stop = time.monotonic()
+
+    def _switch(self, module):
+        # A module's class set-up runs between the previous module's last
+        # test and its own first one: count it with the new module
+        end = self._last_stop if module is not None else time.monotonic()
+        if self._module is not None:
+            self.durations[self._module] = self.durations.get(
+                self._module, 0) + end - self._since
+        self._module, self._since = module, end
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        self._last_stop = time.monotonic()
+
+    def startTest(self, test):
+        module = type(test).__module__
+        if module == 'doctest':  # scenarios: one entry each
+            module = test.id()
+        if module != self._module:
+            self._switch(module)
+        super().startTest(test)
+
+    def stopTestRun(self):
+        self._switch(None)
+        super().stopTestRun()
 
     def addSuccess(self, test):
         super().addSuccess(test)
@@ -116,6 +149,10 @@ def main():
         result.unexpectedSuccesses)
     skipped = len(result.skipped)
     passed = result.successes
+    print("\nSeconds per test module (class set-ups included):")
+    for module, seconds in sorted(
+            result.durations.items(), key=lambda i: -i[1]):
+        print("%8.1f  %s" % (seconds, module))
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     if result.testsRun == 0:
         print("no test ran", file=sys.stderr)
