@@ -165,19 +165,21 @@ class DemoServer:
         self.workers = []
         self.folder = tempfile.mkdtemp(prefix='dms-test-')
         self.log_path = os.path.join(self.folder, 'trytond.log')
-        self.config = CONFIG
-        if config:
-            import configparser
-            parser = configparser.ConfigParser(interpolation=None)
-            parser.read(CONFIG)
-            for section, options in config.items():
-                if not parser.has_section(section):
-                    parser.add_section(section)
-                for option, value in options.items():
-                    parser.set(section, option, str(value))
-            self.config = os.path.join(self.folder, 'trytond.conf')
-            with open(self.config, 'w') as fp:
-                parser.write(fp)
+        import configparser
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(CONFIG)
+        # The links of the e-mails lead to this server
+        config = {**(config or {})}
+        config['dms_portal'] = {
+            'base_url': self.url, **config.get('dms_portal', {})}
+        for section, options in config.items():
+            if not parser.has_section(section):
+                parser.add_section(section)
+            for option, value in options.items():
+                parser.set(section, option, str(value))
+        self.config = os.path.join(self.folder, 'trytond.conf')
+        with open(self.config, 'w') as fp:
+            parser.write(fp)
 
     def start(self):
         env = {'TRYTOND_WEB__LISTEN': '127.0.0.1:%s' % self.port}

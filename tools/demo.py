@@ -49,6 +49,7 @@ import sys
 import tempfile
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -1074,21 +1075,25 @@ def setup_dealers(database, company_id, admin_id, context, lang, reps):
                 if dealer.code in TIER_CHANGES:
                     tier, reason = TIER_CHANGES[dealer.code]
                     with Transaction().set_context(
-                            dms_tier_change_reason=reason):
+                            _dms_tier_change_reason=reason):
                         Dealer.write([dealer], {'tier': tiers[tier].id})
             bar.update(len(todo))
 
 
 def create_portal_users(WebUser, dealers):
     "An administrator and a buyer account for each dealer"
-    # One hash for all: hashing is slow on purpose and they share a password
-    password_hash = WebUser.hash_password(PORTAL_PASSWORD)
     emails = {f'{d.code.lower()}.{role}@{PORTAL_DOMAIN}': (d, role)
         for d in dealers for role in ['admin', 'buyer']}
     existing = {u.email for u in WebUser.search([
                 ('email', 'in', list(emails)),
                 ('active', 'in', [True, False]),
                 ])}
+    emails = {e: v for e, v in emails.items() if e not in existing}
+    # A hash (and salt) per account, as for real accounts: hashing is slow
+    # on purpose, so on every core at once (Argon2 releases the GIL)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as executor:
+        hashes = list(executor.map(
+                lambda _: WebUser.hash_password(PORTAL_PASSWORD), emails))
     WebUser.create([{
                 'email': email,
                 'email_valid': True,
@@ -1096,8 +1101,8 @@ def create_portal_users(WebUser, dealers):
                 'dealer': dealer.id,
                 'dealer_role': role,
                 'party': dealer.party.id,
-                } for email, (dealer, role) in emails.items()
-            if email not in existing])
+                } for (email, (dealer, role)), password_hash in zip(
+                emails.items(), hashes)])
 
 
 # Products, stock and sales

@@ -50,10 +50,8 @@ def user_invite(request, portal):
         'email': request.form.get('email', '')[:320],
         'role': request.form.get('role', '')[:10],
         }
-    portal_url = request.host_url.rstrip('/') + portal.url()
     try:
-        with Transaction().set_context(dms_portal_url=portal_url):
-            admin.dms_invite(form['email'], form['role'])
+        admin.dms_invite(form['email'], form['role'])
     except PortalAccountError as exception:
         portal.rollback()
         return _users_page(portal, status=400, error=exception.message,

@@ -484,6 +484,12 @@ class Bulletin_Tier(ModelSQL):
     tier = fields.Many2One(
         'dms.dealer.tier', "Tier", required=True, ondelete='CASCADE')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Read and changed with its bulletin, under its rules
+        cls.__access__.add('bulletin')
+
 
 class Bulletin_Territory(ModelSQL):
     __string__ = "Bulletin - Territory"
@@ -492,6 +498,12 @@ class Bulletin_Territory(ModelSQL):
         'dms.bulletin', "Bulletin", required=True, ondelete='CASCADE')
     territory = fields.Many2One(
         'dms.territory', "Territory", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Read and changed with its bulletin, under its rules
+        cls.__access__.add('bulletin')
 
 
 class Bulletin_Dealer(ModelSQL):
@@ -502,6 +514,12 @@ class Bulletin_Dealer(ModelSQL):
     dealer = fields.Many2One(
         'dms.dealer', "Dealer", required=True, ondelete='CASCADE')
 
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Read and changed with its bulletin, under its rules
+        cls.__access__.add('bulletin')
+
 
 class Bulletin_Product(ModelSQL):
     __string__ = "Bulletin - Product"
@@ -510,6 +528,12 @@ class Bulletin_Product(ModelSQL):
         'dms.bulletin', "Bulletin", required=True, ondelete='CASCADE')
     product = fields.Many2One(
         'product.product', "Product", required=True, ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Read and changed with its bulletin, under its rules
+        cls.__access__.add('bulletin')
 
 
 class Price(ModelSQL, ModelView):
@@ -650,7 +674,8 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls.__access__.add('bulletin')
+        # Not cls.__access__ of the bulletin: its users would get the
+        # bulletin's write, create and delete permissions on the receipts
         t = cls.__table__()
         cls._order = [('bulletin', 'DESC'), ('dealer', 'ASC'), ('id', 'ASC')]
         cls._sql_constraints += [

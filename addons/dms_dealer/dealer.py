@@ -267,7 +267,7 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
     def current(cls):
         """Return the dealer of the current portal web user or res.user
 
-        The portal sets ``dms_web_user`` in the context to the id of the
+        The portal sets ``_dms_web_user`` in the context to the id of the
         authenticated web.user; otherwise the dealer linked to the
         transaction user is returned.  ``None`` means no dealer scope
         (factory staff or root)."""
@@ -275,7 +275,7 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
         WebUser = pool.get('web.user')
         User = pool.get('res.user')
         context = Transaction().context
-        web_user_id = context.get('dms_web_user')
+        web_user_id = context.get('_dms_web_user')
         if web_user_id is not None:
             web_user = WebUser(web_user_id)
             if (not web_user.active or not web_user.dealer
@@ -560,9 +560,9 @@ class TierHistory(ModelSQL, ModelView):
         """Record tier changes: a list of (dealer, from_tier, to_tier)
 
         Tiers are records, ids or None.  The reason is taken from the context
-        key ``dms_tier_change_reason``."""
+        key ``_dms_tier_change_reason``."""
         transaction = Transaction()
-        reason = transaction.context.get('dms_tier_change_reason')
+        reason = transaction.context.get('_dms_tier_change_reason')
         now = dt.datetime.now()
         vlist = [{
                 'dealer': int(dealer),
@@ -611,6 +611,6 @@ class ChangeTier(Wizard):
             raise DealerValidationError(gettext(
                     'dms_dealer.msg_tier_change_tier_reason_required'))
         with Transaction().set_context(
-                dms_tier_change_reason=self.start.reason):
+                _dms_tier_change_reason=self.start.reason):
             Dealer.write([self.record], {'tier': self.start.tier.id})
         return 'end'

@@ -38,3 +38,7 @@ class BulletinError(UserError):
 
 class FeedbackError(UserError):
     pass
+
+
+class SearchDomainError(UserError):
+    "A search whose domain or order is not valid"

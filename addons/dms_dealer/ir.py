@@ -10,11 +10,15 @@ from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
 from sql.operators import Exists
 
+from trytond.cache import Cache
 from trytond.config import config
 from trytond.i18n import gettext
+from trytond.ir.chat import FOLLOWER_SEARCH_LIMIT
 from trytond.model import Index, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+from trytond.transaction import check_access as checking_access
 
 from .exceptions import ChatError, UploadError
 
@@ -51,6 +55,161 @@ class Rule(metaclass=PoolMeta):
         context = super()._get_context(model_name)
         context['dealer'] = User.get_dealer()
         return context
+
+
+# What users linked to a dealer and DMS Integration accounts may not read
+# even when Tryton lets every user read it: the factory's accounting and
+# costs, other parties' settings, sessions, sign-in attempts, e-mails sent,
+# logs, queues, the technical configuration, relation tables, and reports
+# over every dealer's sales.  An entry names a model and the models named
+# after it ("ir.cron" also covers "ir.cron.log" and "ir.cron-company.company")
+RESTRICTED_UNREADABLE = (
+    'account',
+    'company.company.logo.cache',
+    'currency.cron',
+    'ir.action-res.group', 'ir.cache', 'ir.cron', 'ir.email', 'ir.error',
+    'ir.export-res.group', 'ir.export-write-res.group', 'ir.filestore.queue',
+    'ir.model.access', 'ir.model.button-button.reset',
+    'ir.model.button-res.group', 'ir.model.button.click',
+    'ir.model.button.rule', 'ir.model.data', 'ir.model.field.access',
+    'ir.model.log', 'ir.module', 'ir.queue', 'ir.rule', 'ir.sequence',
+    'ir.session', 'ir.trigger', 'ir.ui.menu-res.group',
+    'party.party-delivered_to-stock.location', 'party.party-party.category',
+    'party.party.account', 'party.party.credit_limit_amount',
+    'party.party.customer_currency', 'party.party.lang',
+    'party.party.location', 'party.party.payment_term',
+    'party.party.sale_method', 'party.party.sale_price_list',
+    'party.contact_mechanism.language',
+    'product.category-customer-account.tax',
+    'product.category-supplier-account.tax', 'product.category.account',
+    'product.configuration.default_cost_price_method', 'product.cost_price',
+    'product.template-product.category.account',
+    'res.user-company.company', 'res.user-company.employee',
+    'res.user-ir.action', 'res.user-res.group', 'res.user.device',
+    'res.user.login.attempt',
+    'sale.line-account.tax', 'sale.line-ignored-stock.move',
+    'sale.line-recreated-stock.move', 'sale.reporting',
+    'sale.sale-ignored-account.invoice', 'sale.sale-recreated-account.invoice',
+    'stock.location.waste',
+    'web.user-party.party.secondary', 'web.user.authenticate.attempt',
+    'web.user.session',
+    )
+# But these, which sales and products show
+RESTRICTED_READABLE = (
+    'account.invoice.payment_term', 'account.invoice.payment_term.line',
+    'account.invoice.payment_term.line.delta', 'account.tax',
+    )
+# The user interface preferences of the users themselves, which the web
+# client writes
+USER_PREFERENCES = ('ir.ui.view_tree_width', 'ir.ui.view_tree_optional')
+
+
+def restricted_unreadable(model):
+    "Whether users linked to a dealer and integrators may not read model"
+    return model not in RESTRICTED_READABLE and any(
+        model == e or model.startswith((e + '.', e + '-'))
+        for e in RESTRICTED_UNREADABLE)
+
+
+class ModelAccess(metaclass=PoolMeta):
+    """Least privilege for users linked to a dealer and the accounts of the
+    DMS Integration group
+
+    They write, create and delete only what the access records of their own
+    groups grant: not what Tryton's modules grant to every user (the access
+    records without group: parties, addresses, contact mechanisms,
+    attachments, notes...), but their own user interface preferences.  They
+    read what every user reads, under the record rules of their dealer, but
+    RESTRICTED_UNREADABLE."""
+    __name__ = 'ir.model.access'
+    _dms_grants_cache = Cache(
+        'ir_model_access.dms_group_grants', context=False)
+
+    @classmethod
+    def get_access(cls, models):
+        access = super().get_access(models)
+        if not cls._dms_restricted():
+            return access
+        grants = cls._dms_group_grants(models)
+        result = {}
+        for model, perms in access.items():
+            granted = grants[model]
+            if model in USER_PREFERENCES:
+                result[model] = perms
+                continue
+            result[model] = {
+                perm: bool(allowed and (granted[perm] or (
+                            perm == 'read'
+                            and not restricted_unreadable(model))))
+                for perm, allowed in perms.items()}
+        return result
+
+    @classmethod
+    def _dms_restricted(cls):
+        "Whether the transaction user gets only its groups' grants"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        if not Transaction().user:
+            return False
+        if User.get_dealer() is not None:
+            return True
+        return ModelData.get_id(
+            'dms_dealer', 'group_dms_integration') in User.get_groups()
+
+    @classmethod
+    def _dms_group_grants(cls, models):
+        """The permissions of models granted by the access records of the
+        user's groups (and of the models their access follows, like
+        Tryton)"""
+        pool = Pool()
+        User = pool.get('res.user')
+        groups = User.get_groups()
+        grants, missing = {}, []
+        for model in models:
+            cached = cls._dms_grants_cache.get((groups, model))
+            if cached is None:
+                missing.append(model)
+            else:
+                grants[model] = cached
+        if not missing:
+            return grants
+
+        def follow(Model, names):
+            if Model.__name__ not in names:
+                names.append(Model.__name__)
+                for field_name in Model.__access__:
+                    follow(getattr(Model, field_name).get_target(), names)
+        followed = {}
+        for model in missing:
+            follow(pool.get(model), followed.setdefault(model, []))
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        perms = ['read', 'write', 'create', 'delete']
+        raw = {}
+        if groups:
+            all_models = list({m for ms in followed.values() for m in ms})
+            cursor.execute(*table.select(
+                    table.model, table.perm_read, table.perm_write,
+                    table.perm_create, table.perm_delete,
+                    where=table.model.in_(all_models)
+                    & (table.active == True)  # noqa: E712
+                    & table.group.in_(list(groups))))
+            for model, *values in cursor:
+                current = raw.setdefault(model, dict.fromkeys(perms, False))
+                for perm, value in zip(perms, values):
+                    current[perm] = current[perm] or bool(value)
+        for model, names in followed.items():
+            grants[model] = {
+                perm: any(raw.get(m, {}).get(perm, False) for m in names)
+                for perm in perms}
+            cls._dms_grants_cache.set((groups, model), grants[model])
+        return grants
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        cls._dms_grants_cache.clear()
 
 
 # Files dealers may upload: extension -> (MIME type, magic prefixes or None
@@ -227,7 +386,92 @@ class Attachment(metaclass=PoolMeta):
 
 
 class ChatChannel(metaclass=PoolMeta):
+    """Conversations on records under their record rules
+
+    Tryton's chat calls check only the access to the model of the record
+    (core: "TODO check record rule"): here reading, posting, following and
+    listing the followers of a record's conversation need the right to read
+    that record, under the record rules of the user.  Users linked to a
+    dealer post only public messages, never read the factory's internal
+    notes, follow only for themselves and do not subscribe e-mail
+    addresses."""
     __name__ = 'ir.chat.channel'
+
+    @classmethod
+    @checking_access
+    def check_access(cls, resource):
+        pool = Pool()
+        model, _, id_ = str(resource).partition(',')
+        try:
+            Model = pool.get(model)
+            id_ = int(id_)
+        except (KeyError, ValueError):
+            Model = id_ = None
+        if (Model is None or not hasattr(Model, 'search')
+                or not 0 < id_ < 2 ** 63):
+            raise AccessError(gettext('dms_dealer.msg_chat_access_denied'))
+        super().check_access(resource)
+        if (Transaction().user
+                and not Model.search([('id', '=', id_)], limit=1)):
+            raise AccessError(gettext('dms_dealer.msg_chat_access_denied'))
+
+    @classmethod
+    def _dms_dealer_user(cls):
+        "Whether the transaction user is linked to a dealer"
+        pool = Pool()
+        User = pool.get('res.user')
+        return bool(Transaction().user) and User.get_dealer() is not None
+
+    @classmethod
+    def _dms_refuse_for_dealer(cls, resource, allowed=False):
+        cls.check_access(resource)
+        if cls._dms_dealer_user() and not allowed:
+            raise AccessError(gettext('dms_dealer.msg_chat_dealer_refused'))
+
+    @classmethod
+    def _dms_own_login(cls, username):
+        pool = Pool()
+        User = pool.get('res.user')
+        return username is None or (
+            username == User(Transaction().user).login)
+
+    @classmethod
+    def subscribe(cls, resource, username=None):
+        cls._dms_refuse_for_dealer(resource, cls._dms_own_login(username))
+        return super().subscribe(resource, username=username)
+
+    @classmethod
+    def unsubscribe(cls, resource, username=None):
+        cls._dms_refuse_for_dealer(resource, cls._dms_own_login(username))
+        return super().unsubscribe(resource, username=username)
+
+    @classmethod
+    def subscribe_email(cls, resource, email):
+        cls._dms_refuse_for_dealer(resource)
+        return super().subscribe_email(resource, email)
+
+    @classmethod
+    def unsubscribe_email(cls, resource, email):
+        cls._dms_refuse_for_dealer(resource)
+        return super().unsubscribe_email(resource, email)
+
+    @classmethod
+    def search_followers(cls, resource, text, limit=FOLLOWER_SEARCH_LIMIT):
+        cls._dms_refuse_for_dealer(resource)
+        return super().search_followers(resource, text, limit=limit)
+
+    @classmethod
+    def post(cls, resource, content, audience='internal'):
+        if Transaction().user and audience != 'public':
+            cls._dms_refuse_for_dealer(resource)
+        return super().post(resource, content, audience=audience)
+
+    @classmethod
+    def get(cls, resource, before=None, after=None):
+        messages = super().get(resource, before=before, after=after)
+        if cls._dms_dealer_user():
+            messages = [m for m in messages if m['audience'] == 'public']
+        return messages
 
     @classmethod
     def dispatch_message(cls, message, is_sender):
@@ -238,6 +482,7 @@ class ChatChannel(metaclass=PoolMeta):
         dealer = getattr(resource, 'dms_chat_dealer', None)
         # A public message of the factory is for the dealer's users
         if (dealer and message.audience == 'public' and message.user
+                and not message.user.dealer
                 and Transaction().context.get('_notify', True)):
             Notification.notify_dealers([dealer], 'chat',
                 resource.dms_chat_resource,
@@ -291,6 +536,25 @@ class ChatChannel(metaclass=PoolMeta):
         email = web_user.email
         cls.dispatch_message(message, lambda u: u == email)
         return message
+
+
+class ChatMessage(metaclass=PoolMeta):
+    __name__ = 'ir.chat.message'
+
+    @property
+    def dms_portal_author(self):
+        """Who wrote the message as the portal shows it: ('dealer', name)
+        for the dealer's own users, ('factory', name) for the factory's,
+        named after their employee (not after the name a user can set in
+        its preferences), or without name"""
+        if self.email:
+            return 'dealer', self.email
+        user = self.user
+        if user and user.dealer:
+            return 'dealer', user.dealer.rec_name
+        if user and user.employee:
+            return 'factory', user.employee.rec_name
+        return 'factory', ''
 
 
 class Cron(metaclass=PoolMeta):

@@ -219,7 +219,6 @@ class NotificationEmail(Report):
         pool = Pool()
         Configuration = pool.get('dms.configuration')
         context = super().get_context(records, header, data)
-        url = Configuration(1).portal_url
-        context['portal_url'] = url.rstrip('/') + '/' if url else None
+        context['portal_url'] = Configuration.get_portal_url()
         return context
 

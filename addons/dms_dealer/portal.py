@@ -259,6 +259,9 @@ class Portal:
     def safe_next(self, default=''):
         "The next URL if it stays inside this portal (no open redirect)"
         target = self.request.values.get('next', '')
+        if not target.isprintable():
+            # CR/LF and other controls: never into a Location header
+            return self.url(default)
         parts = urlsplit(target)
         if (not parts.scheme and not parts.netloc
                 and (parts.path + '/').startswith(self.base + '/')
@@ -425,7 +428,7 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                             if next_ else ''), code=HTTPStatus.SEE_OTHER))
             context = {
                 'language': portal.lang,
-                'dms_web_user': portal.user.id if portal.user else None,
+                '_dms_web_user': portal.user.id if portal.user else None,
                 }
             if portal.dealer:
                 # Prices, sequences and stock are per company

@@ -84,10 +84,8 @@ def language(request, portal):
 def reset_password(request, portal):
     if request.method == 'POST':
         WebUser = portal.pool.get('web.user')
-        portal_url = request.host_url.rstrip('/') + portal.url()
-        with Transaction().set_context(dms_portal_url=portal_url):
-            WebUser.dms_portal_request_reset(
-                request.form.get('email', '')[:320])
+        WebUser.dms_portal_request_reset(
+            request.form.get('email', '')[:320])
         # The same answer for known and unknown e-mails
         portal.flash('reset_sent')
         return portal.redirect('login')

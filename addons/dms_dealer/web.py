@@ -1,7 +1,14 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 import datetime as dt
+import hmac
+from email.message import EmailMessage
 import re
+import secrets
+from functools import cache
+
+from sql import Literal
+from sql.aggregate import Count
 
 from trytond import backend
 from trytond.config import config
@@ -119,23 +126,74 @@ class User(metaclass=PoolMeta):
         return (self.active and bool(self.dealer)
             and self.dealer.state in {'active', 'suspended'})
 
+    # Sign-in and password reset share one limit of failed attempts, per
+    # e-mail and client address: a stranger elsewhere cannot lock a dealer
+    # out, and nothing sleeps (Tryton's web.user.authenticate and
+    # set_password_token hold the request for up to 2^n seconds, so a few
+    # wrong tokens would freeze every worker of the server)
+
+    @classmethod
+    def _dms_client(cls):
+        "The key of the client address in the attempts"
+        ip_address, _ = Transaction().remote_address()
+        return 'dms-portal:%s' % (ip_address or '')
+
+    @classmethod
+    def dms_check_attempts(cls, email):
+        """Raise RateLimitException at once when the client address has
+        [dms_portal] max_attempt (default 5) failed attempts for email
+        within [dms_portal] attempt_window seconds (default 900), or its
+        network more than Tryton's [session] max_attempt_ip_network"""
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
+        table = Attempt.__table__()
+        cursor = Transaction().connection.cursor()
+        since = dt.datetime.now() - dt.timedelta(seconds=config.getint(
+                'dms_portal', 'attempt_window', default=15 * 60))
+        cursor.execute(*table.select(Count(Literal('*')),
+                where=(table.login == email[:Attempt.login.size])
+                & (table.device_cookie == cls._dms_client())
+                & (table.create_date >= since)))
+        count, = cursor.fetchone()
+        if (count >= config.getint('dms_portal', 'max_attempt', default=5)
+                or Attempt.count_ip() > config.getint(
+                    'session', 'max_attempt_ip_network', default=300)):
+            raise RateLimitException()
+
+    @classmethod
+    def _dms_attempt(cls, email, success):
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
+        if success:
+            Attempt.remove(email, cls._dms_client())
+        else:
+            Attempt.add(email, cls._dms_client())
+
     @classmethod
     def dms_portal_login(cls, email, password):
         """Authenticate for the dealer portal and return a new session key
 
         Return None for a wrong e-mail or password and for accounts that may
         not use the portal: the caller cannot tell them apart.  Raises
-        RateLimitException once an e-mail has [dms_portal] max_attempt
-        (default 5) failed attempts within Tryton's [session] timeout."""
-        pool = Pool()
-        Attempt = pool.get('web.user.authenticate.attempt')
+        RateLimitException at once past the limit of failed attempts (see
+        dms_check_attempts)."""
         email = (email or '').strip().lower()
-        if Attempt.count(email) >= config.getint(
-                'dms_portal', 'max_attempt', default=5):
-            raise RateLimitException()
-        user = cls.authenticate(email, password or '')
-        if user and user.dms_can_login:
+        cls.dms_check_attempts(email)
+        users = cls.search([('email', '=', email)], limit=1)
+        user = users[0] if users else None
+        if user and user.password_hash:
+            valid, new_hash = cls.check_password(
+                password or '', user.password_hash)
+        else:
+            # The same work as for an account: the time tells nothing
+            cls.check_password(password or '', _dummy_hash())
+            valid = new_hash = False
+        if valid and user.dms_can_login:
+            if new_hash:
+                cls.write([user], {'password_hash': new_hash})
+            cls._dms_attempt(email, True)
             return user.new_session()
+        cls._dms_attempt(email, False)
 
     @classmethod
     def dms_portal_session(cls, key):
@@ -203,21 +261,43 @@ class User(metaclass=PoolMeta):
             cls.reset_password(users)
 
     def get_email_reset_password_url(self, url=None):
-        portal_url = Transaction().context.get('dms_portal_url')
-        if url is None and portal_url:
-            url = portal_url + 'reset-password/confirm'
+        pool = Pool()
+        Configuration = pool.get('dms.configuration')
+        if url is None and self.dealer:
+            url = Configuration.get_portal_url('reset-password/confirm')
         return super().get_email_reset_password_url(url=url)
 
     @classmethod
     def dms_portal_set_password(cls, email, token, password):
-        """Set the password of the account with a reset token
+        """Set the password of the account with a reset token and end its
+        sessions
 
         Return whether the token was valid.  The password rules of Tryton
-        apply (the portal runs as root, where web.user skips them)."""
+        apply (the portal runs as root, where web.user skips them).  Raises
+        RateLimitException at once past the limit of failed attempts (see
+        dms_check_attempts)."""
         pool = Pool()
         User = pool.get('res.user')
+        Session = pool.get('web.user.session')
+        email = (email or '').strip().lower()
+        cls.dms_check_attempts(email)
         User.validate_password(password, [])
-        return cls.set_password_token(email, token, password)
+        users = cls.search([('email', '=', email)], limit=1)
+        user = users[0] if users else None
+        if (user and user.reset_password_token and token
+                and hmac.compare_digest(
+                    str(token), user.reset_password_token)):
+            expire = user.reset_password_token_expire
+            user.clear_reset_password_token()
+            if expire and expire > dt.datetime.now():
+                user.password = password
+                user.save()
+                Session.delete(Session.search([('user', '=', user.id)]))
+                cls._dms_attempt(email, True)
+                return True
+            user.save()
+        cls._dms_attempt(email, False)
+        return False
 
     # A dealer administrator manages the dealer's portal users and addresses.
     # The portal calls these methods as root: each checks that self is an
@@ -246,9 +326,17 @@ class User(metaclass=PoolMeta):
             raise PortalAccountError(gettext(
                     'dms_dealer.msg_portal_email_invalid', email=email[:254]))
         with Transaction().set_context(active_test=False):
-            if self.search([('email', '=', email)], limit=1):
+            existing = self.search([('email', '=', email)], limit=1)
+        if existing:
+            existing, = existing
+            if existing.dealer == self.dealer:
                 raise PortalAccountError(gettext(
                         'dms_dealer.msg_portal_email_taken', email=email))
+            # An account elsewhere: the inviter is answered as for a new
+            # address (the form does not tell who has an account) and the
+            # address is told why nothing changed
+            existing.dms_send_invitation_notice(self)
+            return None
         user = self.__class__(
             email=email, dealer=self.dealer, dealer_role=role,
             party=self.dealer.party)
@@ -265,6 +353,26 @@ class User(metaclass=PoolMeta):
         set_from_header(msg, from_cfg, from_cfg)
         msg['To'] = self.email
         msg['Subject'] = title
+        send_message_transactional(msg)
+
+    def dms_send_invitation_notice(self, inviter):
+        """E-mail the holder of an existing account that inviter invited its
+        address again (nothing is changed)"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        languages = self.languages or [Lang.get()]
+        with Transaction().set_context(language=languages[0].code):
+            subject = gettext('dms_dealer.msg_portal_invitation_notice_subject',
+                dealer=inviter.dealer.rec_name)
+            body = gettext('dms_dealer.msg_portal_invitation_notice_body',
+                inviter=inviter.email, email=self.email,
+                dealer=inviter.dealer.rec_name)
+        msg = EmailMessage()
+        from_cfg = config.get('email', 'from')
+        set_from_header(msg, from_cfg, from_cfg)
+        msg['To'] = self.email
+        msg['Subject'] = subject
+        msg.set_content(body)
         send_message_transactional(msg)
 
     def dms_manage_user(self, user, action, role=None):
@@ -372,6 +480,13 @@ class User(metaclass=PoolMeta):
                 gettext('dms_dealer.msg_portal_address_last'))
         address.active = False
         address.save()
+
+
+@cache
+def _dummy_hash():
+    "A password hash to check for e-mails without account"
+    pool = Pool()
+    return pool.get('web.user').hash_password(secrets.token_hex(16))
 
 
 class EmailInvitation(EmailResetPassword):

@@ -137,5 +137,4 @@ class Configuration(metaclass=PoolMeta):
     @property
     def dms_portal_order_url(self):
         "The portal address of an order: format it with the order id"
-        if self.portal_url:
-            return self.portal_url.rstrip('/') + '/orders/%s'
+        return self.get_portal_url('orders/%s')

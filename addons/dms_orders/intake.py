@@ -544,8 +544,10 @@ class OrderIntake(Model):
             errors.append(_error('product_unknown', position,
                     code=str(code or '')[:64]))
         elif not product.dms_orderable_by(dealer):
+            # The code only: the name of a product the dealer does not
+            # see stays hidden
             errors.append(_error('product_not_orderable', position,
-                    product=product.rec_name))
+                    code=code[:64]))
         quantity = line.get('quantity')
         try:
             if isinstance(quantity, bool):

@@ -48,8 +48,8 @@ def event_origin():
     ModelData = pool.get('ir.model.data')
     transaction = Transaction()
     context = transaction.context
-    if context.get('dms_web_user'):
-        return 'dealer', None, context['dms_web_user']
+    if context.get('_dms_web_user'):
+        return 'dealer', None, context['_dms_web_user']
     if context.get('_cron') or not transaction.user:
         return 'system', None, None
     user = transaction.user

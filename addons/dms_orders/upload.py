@@ -16,7 +16,14 @@ from dms_dealer.portal import N_
 
 MAX_UPLOAD_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 200
-MAX_UNCOMPRESSED_SIZE = 20 * 1024 * 1024
+# An XLSX file is read in bounded time and memory: at most so many bytes
+# unpacked (an order of 200 lines takes about 50 KB, Excel's styles and
+# theme about 30 KB), so many rows walked (empty ones included), and no row
+# or column numbered beyond the limits (openpyxl walks every missing row
+# up to the number of the next one)
+MAX_UNCOMPRESSED_SIZE = 4 * 1024 * 1024
+MAX_XLSX_ROW = 1000
+MAX_XLSX_COLUMN = 50
 FORMULA_PREFIXES = ('=', '+', '-', '@', '\t', '\r', '\n')
 CODE_HEADERS = {
     'code', 'sku', 'product', 'product code', 'product_code', 'item',
@@ -82,23 +89,77 @@ def _csv_rows(data):
         raise UploadError(N_("The file is neither a CSV nor an XLSX file."))
 
 
+def _cell_position(reference):
+    "The (row, column) of a cell reference such as AB12, or None"
+    letters = reference.rstrip('0123456789')
+    digits = reference[len(letters):]
+    if (not letters or not digits or len(letters) > 3
+            or not letters.isascii() or not letters.isalpha()):
+        return None
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - ord('A') + 1
+    return int(digits), column
+
+
+def _check_sheets(archive):
+    """Refuse a workbook whose sheets have more than MAX_XLSX_ROW rows, or a
+    row or a column numbered beyond the limits, before openpyxl reads it:
+    one pass over the XML of the sheets, in bounded memory"""
+    from defusedxml.ElementTree import iterparse
+    too_many = UploadError(N_("The file has more than %(max)s lines: "
+            "split it."), max=MAX_XLSX_ROW)
+    for info in archive.infolist():
+        if not (info.filename.startswith('xl/worksheets/')
+                and info.filename.endswith('.xml')):
+            continue
+        rows = 0
+        with archive.open(info) as sheet:
+            for _, element in iterparse(sheet, events=('end',)):
+                tag = element.tag.rsplit('}', 1)[-1]
+                if tag == 'row':
+                    rows += 1
+                    number = element.get('r')
+                    if rows > MAX_XLSX_ROW or (number is not None and (
+                                not number.isdigit()
+                                or int(number) > MAX_XLSX_ROW)):
+                        raise too_many
+                    element.clear()
+                elif tag == 'c' and element.get('r') is not None:
+                    position = _cell_position(element.get('r'))
+                    if position is None:
+                        raise UploadError(N_(
+                                "The file is neither a CSV nor an XLSX "
+                                "file."))
+                    if position[0] > MAX_XLSX_ROW:
+                        raise too_many
+                    if position[1] > MAX_XLSX_COLUMN:
+                        raise UploadError(N_(
+                                "The file has more than %(max)s columns."),
+                            max=MAX_XLSX_COLUMN)
+
+
 def _xlsx_rows(data):
     import openpyxl
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             size = sum(i.file_size for i in archive.infolist())
+            if size > MAX_UNCOMPRESSED_SIZE:
+                # A small file that unpacks into a huge one (zip bomb)
+                raise UploadError(
+                    N_("The file is larger than %(size)s MB."),
+                    size=MAX_UPLOAD_SIZE // (1024 * 1024))
+            _check_sheets(archive)
+    except UploadError:
+        raise
     except Exception:
         raise UploadError(N_("The file is neither a CSV nor an XLSX file."))
-    if size > MAX_UNCOMPRESSED_SIZE:
-        # A small file that unpacks into a huge one (zip bomb)
-        raise UploadError(
-            N_("The file is larger than %(size)s MB."),
-            size=MAX_UPLOAD_SIZE // (1024 * 1024))
     try:
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(max_col=10, values_only=True):
+        for row in sheet.iter_rows(
+                max_row=MAX_XLSX_ROW, max_col=10, values_only=True):
             yield [_text(c) for c in row]
         workbook.close()
     except UploadError:

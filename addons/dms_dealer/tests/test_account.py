@@ -3,8 +3,10 @@
 """The dealer administrator's portal pages: users (invite, role, deactivate)
 and delivery addresses, over real HTTP requests"""
 import re
+from urllib.parse import quote
 from http import HTTPStatus
 
+from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
@@ -13,11 +15,21 @@ from trytond.transaction import Transaction
 from .tools import SMTPSink, create_dealer, create_tier
 
 PASSWORD = 'portal-secret-1'
+BASE_URL = 'https://portal.example.com'
 
 
 class AccountTestCase(RouteTestCase):
     "Test the dealer administrator's pages"
     module = 'dms_dealer'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not config.has_section('dms_portal'):
+            config.add_section('dms_portal')
+        cls.addClassCleanup(config.set, 'dms_portal', 'base_url',
+            config.get('dms_portal', 'base_url') or '')
+        config.set('dms_portal', 'base_url', BASE_URL)
 
     @classmethod
     def setUpDatabase(cls):
@@ -82,8 +94,8 @@ class AccountTestCase(RouteTestCase):
         self.assertEqual(response.location, self.url())
         return client
 
-    def post(self, client, path, **data):
-        return client.post(self.url(path),
+    def post(self, client, path, headers=None, **data):
+        return client.post(self.url(path), headers=headers,
             data={'csrf_token': self.csrf(client), **data})
 
     def users(self):
@@ -140,7 +152,8 @@ class AccountTestCase(RouteTestCase):
         self.assertIn('account/addresses', home)
 
     def test_invite(self):
-        "The administrator invites a user who sets its password by e-mail"
+        """The administrator invites a user who sets its password by e-mail;
+        the link leads to the configured address of the portal"""
         client = self.client_for('admin@a.example.com')
         with SMTPSink() as smtp:
             response = self.post(client, 'account/users/invite',
@@ -158,9 +171,9 @@ class AccountTestCase(RouteTestCase):
             if part.get_content_type() == 'text/html')
         self.assertIn('Dealer A', body)
         link, = set(re.findall(
-                r'http://localhost/%s/portal/reset-password/confirm\?[^"<\s]+'
-                % self.db_name, body))
-        link = link.replace('&amp;', '&').replace('http://localhost', '')
+                r'%s/%s/portal/reset-password/confirm\?[^"<\s]+'
+                % (BASE_URL, quote(self.db_name, safe='')), body))
+        link = link.replace('&amp;', '&').replace(BASE_URL, '')
 
         new = self.client()
         form = dict(re.findall(r'name="(email|token)" value="([^"]*)"',
@@ -175,7 +188,7 @@ class AccountTestCase(RouteTestCase):
         self.assertNotIn('account/users', home)
 
     def test_invite_refused(self):
-        "Wrong e-mails, taken e-mails and unknown roles change nothing"
+        "Wrong e-mails, own users' e-mails and unknown roles change nothing"
         client = self.client_for('admin@a.example.com')
         before = self.users()
         for data, message in [
@@ -184,8 +197,8 @@ class AccountTestCase(RouteTestCase):
                     'is not valid'),
                 ({'email': 'x' * 300 + '@a.example.com', 'role': 'buyer'},
                     'is not valid'),
-                ({'email': 'buyer@b.example.com', 'role': 'buyer'},
-                    'cannot be invited'),
+                ({'email': 'staff@a.example.com', 'role': 'buyer'},
+                    'already a user of your dealer'),
                 ({'email': 'ok@a.example.com', 'role': 'owner'},
                     'Choose a role'),
                 ({}, 'Choose a role')]:
@@ -196,6 +209,27 @@ class AccountTestCase(RouteTestCase):
                 self.assertIn(message, html)
                 self.assertNotIn('<script>alert', html)
         self.assertEqual(self.users(), before)
+
+    def test_invite_account_elsewhere(self):
+        """Inviting the e-mail of another dealer's user answers as for a new
+        address (the form does not tell who has an account), changes
+        nothing, and tells the holder of the address by e-mail"""
+        client = self.client_for('admin@a.example.com')
+        before = self.users()
+        with SMTPSink() as smtp:
+            taken = self.post(client, 'account/users/invite',
+                email='buyer@b.example.com', role='buyer')
+            message, = smtp.wait(1)
+        self.assertEqual(taken.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(self.users(), before)
+        self.assertIn('invitation is sent',
+            client.get(self.url('account/users')).get_data(as_text=True))
+        self.assertEqual(message['To'], 'buyer@b.example.com')
+        body = message.get_payload(decode=True).decode()
+        self.assertIn('admin@a.example.com invited buyer@b.example.com',
+            body)
+        self.assertIn('nothing was changed', body)
+        self.assertNotIn('token', body)
 
     def test_manage_users(self):
         "Change a role, deactivate (signed out at once) and reactivate"

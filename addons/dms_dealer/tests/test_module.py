@@ -325,7 +325,7 @@ class DmsDealerTestCase(
                 (initial.from_tier, initial.to_tier), (None, silver))
 
             with Transaction().set_context(
-                    dms_tier_change_reason="Target reached"):
+                    _dms_tier_change_reason="Target reached"):
                 Dealer.write([dealer], {'tier': gold.id})
             # Writing the same tier again records nothing
             Dealer.write([dealer], {'tier': gold.id})
@@ -434,9 +434,9 @@ class DmsDealerTestCase(
                         'login': 'd1', 'dealer': dealer.id}])
 
             self.assertIsNone(Dealer.current())
-            with Transaction().set_context(dms_web_user=web_user.id):
+            with Transaction().set_context(_dms_web_user=web_user.id):
                 self.assertEqual(Dealer.current(), dealer)
-            with Transaction().set_context(dms_web_user=orphan.id):
+            with Transaction().set_context(_dms_web_user=orphan.id):
                 with self.assertRaisesRegex(UserError, "not linked"):
                     Dealer.current()
             with Transaction().set_user(user.id):
@@ -445,7 +445,7 @@ class DmsDealerTestCase(
             # A terminated dealer's portal session is closed
             Dealer.terminate([dealer])
             WebUser.write([web_user], {'active': True})
-            with Transaction().set_context(dms_web_user=web_user.id):
+            with Transaction().set_context(_dms_web_user=web_user.id):
                 with self.assertRaises(UserError):
                     Dealer.current()
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from http import HTTPStatus
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
@@ -18,11 +18,23 @@ from .tools import (
     PortalTranslationTestMixin, SMTPSink, create_dealer, create_tier)
 
 PASSWORD = 'portal-secret-1'
+BASE_URL = 'https://portal.example.com'
+# The key of a client address in the sign-in attempts
+CLIENT = 'dms-portal:%s'
 
 
 class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
     "Test the dealer portal foundations"
     module = 'dms_dealer'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not config.has_section('dms_portal'):
+            config.add_section('dms_portal')
+        cls.addClassCleanup(config.set, 'dms_portal', 'base_url',
+            config.get('dms_portal', 'base_url') or '')
+        config.set('dms_portal', 'base_url', BASE_URL)
 
     @classmethod
     def setUpDatabase(cls):
@@ -71,11 +83,13 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
         cookie = self.cookie(client, 'dms_portal_csrf')
         return cookie.value if cookie else ''
 
-    def login(self, client, email='buyer@a.example.com', password=PASSWORD):
-        client.get(self.url('login'))
+    def login(self, client, email='buyer@a.example.com', password=PASSWORD,
+            address='192.0.2.1'):
+        environ = {'REMOTE_ADDR': address}
+        client.get(self.url('login'), environ_base=environ)
         return client.post(self.url('login'), data={
                 'email': email, 'password': password,
-                'csrf_token': self.csrf(client)})
+                'csrf_token': self.csrf(client)}, environ_base=environ)
 
     def test_login_page(self):
         "The login page carries a CSRF token and safe headers"
@@ -128,7 +142,8 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertTrue(response.location.startswith(self.url('login')))
 
     def test_wrong_password(self):
-        "A wrong password is refused, recorded, and says nothing more"
+        """A wrong password is refused, recorded for the e-mail and the
+        client address, and says nothing more"""
         client = self.client()
         pages = []
         for email in ['buyer@a.example.com', 'unknown@example.com']:
@@ -143,9 +158,10 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertEqual(pages[0], pages[1])
         with Transaction().start(self.db_name, 0):
             Attempt = Pool().get('web.user.authenticate.attempt')
-            self.assertEqual(Attempt.count('buyer@a.example.com'), 1)
-            Attempt.remove('buyer@a.example.com')
-            Attempt.remove('unknown@example.com')
+            for email in ['buyer@a.example.com', 'unknown@example.com']:
+                self.assertEqual(
+                    Attempt.count(email, CLIENT % '192.0.2.1'), 1)
+                Attempt.remove(email, CLIENT % '192.0.2.1')
 
     def test_accounts_without_portal(self):
         "Accounts of prospects, without dealer, cannot sign in"
@@ -279,25 +295,38 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
             response.status_code, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
     def test_password_reset(self):
-        "A dealer user resets its password with the link sent by e-mail"
-        client = self.client()
+        """A dealer user resets its password with the link sent by e-mail,
+        which leads to the configured address of the portal whatever the
+        Host header; the new password ends the user's sessions"""
+        signed_in = self.client()
+        self.login(signed_in, 'buyer@b.example.com')
+        self.assertEqual(
+            signed_in.get(self.url()).status_code, HTTPStatus.OK)
+        # Asked through a request whose host is the attacker's
+        attacker = self.client()
         with SMTPSink() as smtp:
-            client.get(self.url('reset-password'))
+            attacker.get('http://attacker.example' + self.url(
+                    'reset-password'))
             for email in ['buyer@b.example.com', 'unknown@example.com']:
-                response = client.post(self.url('reset-password'), data={
-                        'email': email, 'csrf_token': self.csrf(client)})
+                response = attacker.post(
+                    'http://attacker.example' + self.url('reset-password'),
+                    data={'email': email, 'csrf_token': self.csrf(attacker)},
+                    headers={'X-Forwarded-Host': 'attacker.example'})
                 self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
                 self.assertEqual(response.location, self.url('login'))
             message, = smtp.wait(1)
+        client = self.client()
+        client.get(self.url('login'))
         self.assertEqual(message['To'], 'buyer@b.example.com')
         body = ''.join(
             part.get_payload(decode=True).decode()
             for part in message.walk()
             if part.get_content_type() == 'text/html')
+        self.assertNotIn('attacker.example', body)
         link, = set(re.findall(
-                r'http://localhost/%s/portal/reset-password/confirm\?[^"<\s]+'
-                % self.db_name, body))
-        link = link.replace('&amp;', '&').replace('http://localhost', '')
+                r'%s/%s/portal/reset-password/confirm\?[^"<\s]+'
+                % (BASE_URL, quote(self.db_name, safe='')), body))
+        link = link.replace('&amp;', '&').replace(BASE_URL, '')
 
         response = client.get(link)
         self.assertEqual(response.status_code, HTTPStatus.OK)
@@ -319,6 +348,10 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                 **data, 'password': 'new-secret-2', 'password2':
                 'new-secret-2'})
         self.assertEqual(response.location, self.url('login'))
+        # The session opened before the reset has ended
+        response = signed_in.get(self.url())
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertTrue(response.location.startswith(self.url('login')))
         self.assertEqual(
             self.login(client, 'buyer@b.example.com', 'new-secret-2'
                 ).status_code, HTTPStatus.SEE_OTHER)
@@ -328,6 +361,13 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                 **data, 'csrf_token': self.csrf(client),
                 'password': 'other-secret-3', 'password2': 'other-secret-3'})
         self.assertEqual(response.location, self.url('reset-password'))
+        self.clear_attempts()
+
+    def clear_attempts(self):
+        with Transaction().start(self.db_name, 0) as transaction:
+            Attempt = Pool().get('web.user.authenticate.attempt')
+            Attempt.delete(Attempt.search([]))
+            transaction.commit()
 
     def shift_session(self, key, created, active=None):
         """Move the session's sign-in back by created and its last activity
@@ -362,36 +402,91 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
             self.assertNotIn(PASSWORD, user.password_hash)
 
     def test_sixth_attempt_refused(self):
-        """After 5 failed attempts for an e-mail, the 6th is refused, even
-        with the right password, for known and unknown e-mails alike"""
-        emails = ['buyer@b.example.com', 'nobody@example.com']
-        with Transaction().start(self.db_name, 0) as transaction:
-            Attempt = Pool().get('web.user.authenticate.attempt')
-            # As 5 wrong passwords do (test_wrong_password counts them)
-            for email in emails:
-                for _ in range(5):
-                    Attempt.add(email)
-            transaction.commit()
+        """After 5 failed attempts for an e-mail from an address, the 6th
+        from that address is refused at once, even with the right password,
+        for known and unknown e-mails alike; the e-mail from another
+        address, and other e-mails, are not concerned"""
+        emails = ['buyer@a.example.com', 'nobody@example.com']
+        attacker = {'REMOTE_ADDR': '203.0.113.7'}
         try:
             for email in emails:
+                client = self.client()
+                client.get(self.url('login'), environ_base=attacker)
+                for _ in range(5):
+                    response = client.post(self.url('login'), data={
+                            'email': email, 'password': 'wrong-password',
+                            'csrf_token': self.csrf(client)},
+                        environ_base=attacker)
+                    self.assertEqual(response.status_code, HTTPStatus.OK)
                 with self.subTest(email=email):
-                    client = self.client()
-                    response = self.login(client, email)
+                    response = client.post(self.url('login'), data={
+                            'email': email, 'password': PASSWORD,
+                            'csrf_token': self.csrf(client)},
+                        environ_base=attacker)
                     self.assertEqual(response.status_code,
                         HTTPStatus.TOO_MANY_REQUESTS)
                     self.assertIn("Too many attempts",
                         response.get_data(as_text=True))
                     self.assertIsNone(
                         self.cookie(client, 'dms_portal_session'))
-            # Other e-mails are not concerned
-            self.assertEqual(self.login(self.client()).status_code,
+            # The dealer's user, elsewhere, still signs in: a stranger
+            # cannot lock it out
+            self.assertEqual(
+                self.login(self.client(), 'buyer@a.example.com').status_code,
+                HTTPStatus.SEE_OTHER)
+            # Other e-mails from the same address are not concerned
+            client = self.client()
+            client.get(self.url('login'), environ_base=attacker)
+            response = client.post(self.url('login'), data={
+                    'email': 'buyer@s.example.com', 'password': PASSWORD,
+                    'csrf_token': self.csrf(client)}, environ_base=attacker)
+            self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        finally:
+            self.clear_attempts()
+
+    def test_reset_token_attempts(self):
+        """Wrong reset tokens count with the failed sign-ins of the e-mail
+        and address: past the limit both are refused at once (429), the
+        right token included, and the password is unchanged"""
+        attacker = {'REMOTE_ADDR': '203.0.113.8'}
+        with Transaction().start(self.db_name, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            user, = WebUser.search([('email', '=', 'buyer@s.example.com')])
+            user.set_reset_password_token()
+            user.save()
+            token = user.reset_password_token
+            transaction.commit()
+        client = self.client()
+        client.get(self.url('login'), environ_base=attacker)
+        try:
+            for i in range(5):
+                response = client.post(self.url('reset-password/confirm'),
+                    data={'email': 'buyer@s.example.com',
+                        'token': 'wrong-%s' % i,
+                        'password': 'attacker-pass-1',
+                        'password2': 'attacker-pass-1',
+                        'csrf_token': self.csrf(client)},
+                    environ_base=attacker)
+                self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+                self.assertEqual(
+                    response.location, self.url('reset-password'))
+            for path, data in [
+                    ('reset-password/confirm', {'token': token,
+                            'password': 'attacker-pass-1',
+                            'password2': 'attacker-pass-1'}),
+                    ('login', {'password': PASSWORD})]:
+                with self.subTest(path=path):
+                    response = client.post(self.url(path), data={
+                            'email': 'buyer@s.example.com',
+                            'csrf_token': self.csrf(client), **data},
+                        environ_base=attacker)
+                    self.assertEqual(response.status_code,
+                        HTTPStatus.TOO_MANY_REQUESTS)
+            self.assertEqual(
+                self.login(self.client(), 'buyer@s.example.com').status_code,
                 HTTPStatus.SEE_OTHER)
         finally:
-            with Transaction().start(self.db_name, 0) as transaction:
-                Attempt = Pool().get('web.user.authenticate.attempt')
-                for email in emails:
-                    Attempt.remove(email)
-                transaction.commit()
+            self.clear_attempts()
 
     def test_session_fixation(self):
         "A session key planted before the sign-in is not the one used after"
