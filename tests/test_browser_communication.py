@@ -121,10 +121,11 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             [('code', 'in', PRODUCTS)], 0, None, [('code', 'ASC')],
             ['code', 'name'], ctx)
         assert [p['code'] for p in cls.products] == PRODUCTS, cls.products
+        # The portal names the factory's authors after their employee
         admin_user, = admin.res.user.search_read(
             [('login', '=', DEMO_LOGINS['admin'][0])], 0, None, None,
-            ['name'], ctx)
-        cls.admin_name = admin_user['name']
+            ['employee.rec_name'], ctx)
+        cls.admin_name = admin_user['employee.']['rec_name']
 
         def audience(*codes):
             return {'audience': 'dealers',

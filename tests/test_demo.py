@@ -99,6 +99,18 @@ class DemoDataTestCase(unittest.TestCase):
             tiers.add(user['dealer.']['tier'])
         self.assertEqual(len(tiers), 2)
 
+    def test_portal_passwords(self):
+        """Each demo account has its own hash and salt (one cracked hash
+        does not give away the others)"""
+        hashes = [h for h, in self.sql(
+                "SELECT password_hash FROM web_user WHERE email LIKE "
+                "'%@dealers.example.com'")]
+        self.assertGreaterEqual(len(hashes), 40)
+        self.assertTrue(all(h.startswith('$argon2id$') for h in hashes))
+        self.assertEqual(len(set(hashes)), len(hashes))
+        salts = {h.split('$')[4] for h in hashes}
+        self.assertEqual(len(salts), len(hashes))
+
     def test_products_and_sales(self):
         "Products in categories with stock and sales in several states"
         self.assertGreaterEqual(self.count('product.product'), 50)

@@ -143,6 +143,12 @@ def merge(module, old):
             entry.msgstr_plural = dict(kept.msgstr_plural)
             if 'fuzzy' in entry.flags:
                 entry.flags.remove('fuzzy')
+        else:
+            # A new string, or a changed one: the database exports the
+            # translation of the old string for it, which no longer fits
+            entry.msgstr = ''
+            entry.msgstr_plural = {
+                k: '' for k in entry.msgstr_plural}
     new.save()
     added = len({key(e) for e in new} - {key(e) for e in old})
     dropped = len({key(e) for e in old} - {key(e) for e in new})

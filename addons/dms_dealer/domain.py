@@ -230,7 +230,9 @@ class _Scope:
                         model=Model.__names__()['model'],
                         order=oexpr[:100]))
             self.check(Model, local)
-            if relate:
+            # The id of the target is the row's own column (Tryton's
+            # One2Many getters order by it)
+            if relate and relate != 'id':
                 target = self.target(Model, field, (oexpr, '='))
                 if target is None:
                     continue

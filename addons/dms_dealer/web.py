@@ -7,7 +7,6 @@ import re
 import secrets
 from functools import cache
 
-from sql import Literal
 from sql.aggregate import Count
 
 from trytond import backend
@@ -150,7 +149,7 @@ class User(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         since = dt.datetime.now() - dt.timedelta(seconds=config.getint(
                 'dms_portal', 'attempt_window', default=15 * 60))
-        cursor.execute(*table.select(Count(Literal('*')),
+        cursor.execute(*table.select(Count(),
                 where=(table.login == email[:Attempt.login.size])
                 & (table.device_cookie == cls._dms_client())
                 & (table.create_date >= since)))

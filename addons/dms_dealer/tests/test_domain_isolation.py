@@ -107,8 +107,12 @@ class DomainIsolationTestCase(RouteTestCase):
             dealer_a = create_dealer(company, 'DA', tier=gold)
             dealer_b = create_dealer(company, 'DB', tier=silver)
             Dealer.activate([dealer_a, dealer_b])
+            Address = pool.get('party.address')
             for dealer in [dealer_a, dealer_b]:
                 code = dealer.code.lower()
+                Address.write(list(dealer.party.addresses), {
+                        'street': '%s Road' % code,
+                        'postal_code': '%s-100' % code})
                 Identifier.create([{
                             'party': dealer.party.id,
                             'code': 'TAX-%s' % code}])

@@ -220,7 +220,9 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
     def test_no_open_redirect(self):
         "The next page after sign-in stays in the portal"
         for next_ in ['http://evil.example.com/', '//evil.example.com/',
-                '/other/path', '/\\evil.example.com']:
+                '/other/path', '/\\evil.example.com',
+                self.url('orders\r\nSet-Cookie: planted=1'),
+                self.url('\nLocation: http://evil.example.com/')]:
             with self.subTest(next=next_):
                 client = self.client()
                 client.get(self.url('login'))
@@ -229,6 +231,19 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                         'password': PASSWORD,
                         'csrf_token': self.csrf(client), 'next': next_})
                 self.assertEqual(response.location, self.url())
+                self.assertNotIn('planted', response.headers.get(
+                        'Set-Cookie', ''))
+        # Nor a server error on the sign-in page, signed in or not
+        signed_in = self.client()
+        self.login(signed_in)
+        for client, status in [
+                (self.client(), HTTPStatus.OK),
+                (signed_in, HTTPStatus.SEE_OTHER)]:
+            response = client.get(self.url(
+                    'login?next=%2Fx%0D%0ASet-Cookie%3A%20planted%3D1'))
+            self.assertEqual(response.status_code, status)
+            self.assertNotIn('planted', response.headers.get(
+                    'Set-Cookie', ''))
 
     def test_home(self):
         "The home page shows the user's dealer and its unread bulletins"

@@ -256,6 +256,14 @@ class IntakeTestMixin:
             with self.subTest(order=order):
                 result, = self.submit([order])
                 self.assert_rejected(result, *codes)
+                if codes == ['product_not_orderable']:
+                    # The code sent, not the name of a product the dealer
+                    # does not see
+                    message = result['errors'][0]['message']
+                    self.assertIn('"%s"' % order['lines'][0][
+                            'product_code'], message)
+                    self.assertNotIn('Not for dealers', message)
+                    self.assertNotIn('Gold special', message)
         for quantity, code in [
                 (0, 'quantity_invalid'), (-3, 'quantity_invalid'),
                 ('two', 'quantity_invalid'), (None, 'quantity_invalid'),

@@ -336,7 +336,9 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         self.assertIn('Unknown product code', report)
         self.assertIn('multiples of 2.', report)
         self.assertIn('greater than zero', report)
-        self.assertIn('cannot be ordered', report)
+        self.assertIn('The product &#34;OFF&#34; cannot be ordered', report)
+        # Without the name of a product the dealer does not see
+        self.assertNotIn('Not for dealers', report)
         self.assertEqual(self.cart_codes(client), ['AC-1', 'FR-1'])
         cart, = self.sales(**{'web_user.email': 'other@a.example.com'}, state='draft')
         self.assertEqual(cart[4], [('AC-1', 2), ('FR-1', 4)])
@@ -578,7 +580,47 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
             archive.writestr('xl/worksheets/sheet1.xml',
                 b'\0' * (30 * 1024 * 1024))
         many = 'code,quantity\n' + 'FR-1,2\n' * 201
+
+        def sheet(rows):
+            "An XLSX workbook whose first sheet's data is rows (XML)"
+            workbook = openpyxl.Workbook()
+            workbook.active.append(['code', 'quantity'])
+            content = io.BytesIO()
+            workbook.save(content)
+            source = zipfile.ZipFile(content)
+            result = io.BytesIO()
+            with zipfile.ZipFile(
+                    result, 'w', zipfile.ZIP_DEFLATED) as archive:
+                for info in source.infolist():
+                    data = source.read(info)
+                    if info.filename == 'xl/worksheets/sheet1.xml':
+                        data = (b'<?xml version="1.0"?><worksheet xmlns='
+                            b'"http://schemas.openxmlformats.org/'
+                            b'spreadsheetml/2006/main"><sheetData>'
+                            + rows + b'</sheetData></worksheet>')
+                    archive.writestr(info, data)
+            return result.getvalue()
+        header = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>code</t></is>'
+            b'</c><c r="B1" t="inlineStr"><is><t>quantity</t></is></c>'
+            b'</row>')
+        # openpyxl walks every missing row up to a row's number: a small
+        # file numbering a row 3,000,000 cost seconds (2,000,000,000:
+        # hours); as many empty rows as 4 MB hold cost minutes
+        far_row = sheet(header + b'<row r="3000000"><c r="A3000000" '
+            b't="inlineStr"><is><t>FR-1</t></is></c><c r="B3000000">'
+            b'<v>2</v></c></row>')
+        far_cell = sheet(header + b'<row r="2"><c r="A999999" '
+            b't="inlineStr"><is><t>FR-1</t></is></c></row>')
+        far_column = sheet(header + b'<row r="2"><c r="XFD2"><v>2</v></c>'
+            b'</row>')
+        empty_rows = sheet(b'<row/>' * 500_000)
+        self.assertLess(len(far_row), 10_000)
+        self.assertLess(len(empty_rows), 100_000)
         for name, content, message in [
+                ('order.xlsx', far_row, 'more than 1000 lines'),
+                ('order.xlsx', far_cell, 'more than 1000 lines'),
+                ('order.xlsx', far_column, 'more than 50 columns'),
+                ('order.xlsx', empty_rows, 'more than 1000 lines'),
                 ('order.csv', b'', 'The file is empty'),
                 ('order.csv', bytes(range(256)) * 10,
                     'neither a CSV nor an XLSX'),
