@@ -6,9 +6,12 @@ account (the group DMS Integration, linked to D0001) and its portal users.
 Each test reproduces a finding and proves it fails now."""
 import base64
 import http.client
+import json
 import os
 import re
 import sqlite3
+import urllib.error
+import urllib.request
 import xmlrpc.client
 
 from tests.fixtures import DEMO_LOGINS, _backend, _psql
@@ -279,6 +282,50 @@ class RPCSecurityTestCase(PortalServerTestCase):
             self.assertEqual(event['origin'], 'integration')
             self.assertIsNone(event['web_user'])
             self.assertEqual(event['user'], self.user_id)
+
+    def test_rest_api_scoped(self):
+        """Tryton's REST API (a validated application key of the
+        integration account) is scoped the same way, whatever context its
+        X-Tryton-Context header forges"""
+        url = '%s/%s' % (self.server.url, self.server.database)
+
+        def call(path, key=None, data=None, context=None, method=None):
+            headers = {'Content-Type': 'application/json'}
+            if key:
+                headers['Authorization'] = 'Bearer ' + key
+            if context:
+                headers['X-Tryton-Context'] = base64.urlsafe_b64encode(
+                    json.dumps(context).encode()).decode()
+            request = urllib.request.Request(url + path, headers=headers,
+                data=json.dumps(data).encode() if data else None,
+                method=method)
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        key = call('/user/application/',
+            data={'user': 'erp_d0001', 'application': 'rest'})
+        application, = self.admin.res.user.application.search(
+            [('user', '=', self.user_id)], 0, None, None, {})
+        self.admin.res.user.application.validate_([application], {})
+        web_user, = self.admin.web.user.search(
+            [('email', '=', VICTIM)], 0, 1, None, {})
+        domain = base64.urlsafe_b64encode(json.dumps(
+                [['dealers.code', '=', 'D0005']]).encode()).decode()
+        for context in [{}, {'_check_access': False},
+                {'_dms_web_user': web_user}]:
+            with self.subTest(context=context):
+                dealers = call('/rest/model/dms.dealer?f=code', key,
+                    context=context)
+                self.assertEqual([d['code'] for d in dealers], ['D0001'])
+                self.assertEqual(call(
+                        '/rest/model/dms.territory?d=' + domain, key,
+                        context=context), [])
+                users = call(
+                    '/rest/model/web.user?f=email&f=password_hash', key,
+                    context=context)
+                self.assertTrue(users)
+                self.assertTrue(all(u['email'].startswith('d0001.')
+                        for u in users), users)
+                self.assertFalse([u for u in users if 'password_hash' in u])
 
     def test_bad_searches_answer_clearly(self):
         """Finding 10: orders and domains Tryton cannot run are refused with

@@ -149,6 +149,8 @@ def merge(module, old):
             entry.msgstr = ''
             entry.msgstr_plural = {
                 k: '' for k in entry.msgstr_plural}
+            if 'fuzzy' in entry.flags:
+                entry.flags.remove('fuzzy')
     new.save()
     added = len({key(e) for e in new} - {key(e) for e in old})
     dropped = len({key(e) for e in old} - {key(e) for e in new})

@@ -274,8 +274,11 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
         pool = Pool()
         WebUser = pool.get('web.user')
         User = pool.get('res.user')
-        context = Transaction().context
-        web_user_id = context.get('_dms_web_user')
+        transaction = Transaction()
+        # Only the portal, which runs as the system, speaks for a web user:
+        # RPC drops private context keys, but Tryton's REST API keeps them
+        web_user_id = (transaction.context.get('_dms_web_user')
+            if not transaction.user else None)
         if web_user_id is not None:
             web_user = WebUser(web_user_id)
             if (not web_user.active or not web_user.dealer

@@ -48,7 +48,9 @@ def event_origin():
     ModelData = pool.get('ir.model.data')
     transaction = Transaction()
     context = transaction.context
-    if context.get('_dms_web_user'):
+    # Only the portal, which runs as the system, speaks for a web user (see
+    # dms.dealer.current)
+    if context.get('_dms_web_user') and not transaction.user:
         return 'dealer', None, context['_dms_web_user']
     if context.get('_cron') or not transaction.user:
         return 'system', None, None

@@ -434,18 +434,31 @@ class DmsDealerTestCase(
                         'login': 'd1', 'dealer': dealer.id}])
 
             self.assertIsNone(Dealer.current())
-            with Transaction().set_context(_dms_web_user=web_user.id):
+            # The portal runs as the system
+            with Transaction().set_user(0), Transaction().set_context(
+                    _dms_web_user=web_user.id):
                 self.assertEqual(Dealer.current(), dealer)
-            with Transaction().set_context(_dms_web_user=orphan.id):
+            with Transaction().set_user(0), Transaction().set_context(
+                    _dms_web_user=orphan.id):
                 with self.assertRaisesRegex(UserError, "not linked"):
                     Dealer.current()
             with Transaction().set_user(user.id):
                 self.assertEqual(Dealer.current(), dealer)
+            # A user cannot pass for a web user (Tryton's REST API keeps
+            # private context keys)
+            with Transaction().set_user(user.id), Transaction().set_context(
+                    _dms_web_user=orphan.id):
+                self.assertEqual(Dealer.current(), dealer)
+            other_user, = User.create([{'login': 'staff'}])
+            with Transaction().set_user(other_user.id), \
+                    Transaction().set_context(_dms_web_user=web_user.id):
+                self.assertIsNone(Dealer.current())
 
             # A terminated dealer's portal session is closed
             Dealer.terminate([dealer])
             WebUser.write([web_user], {'active': True})
-            with Transaction().set_context(_dms_web_user=web_user.id):
+            with Transaction().set_user(0), Transaction().set_context(
+                    _dms_web_user=web_user.id):
                 with self.assertRaises(UserError):
                     Dealer.current()
 
