@@ -85,6 +85,8 @@ def _demo_arguments(lang):
 def _sqlite_demo_file(lang='en'):
     """The demo database in lang for this version of addons/, built once
 
+    The demos of every language are filled from a copy of one database
+    where the modules are activated (the longest part of the build).
     Several runs (tests, benchmarks) may want it at once: a lock lets one
     build it while the others wait.  Other versions are removed once they
     are a day old (a run of another version may still use them)."""
@@ -107,9 +109,17 @@ def _sqlite_demo_file(lang='en'):
                         and not name.endswith('-' + digest)
                         and time.time() - os.path.getmtime(other) > 86400):
                     shutil.rmtree(other, ignore_errors=True)
+            base = os.path.join(parent, 'sqlite-base-' + digest)
+            if not os.path.exists(os.path.join(base, 'dms_test.sqlite')):
+                shutil.rmtree(base + '.building', ignore_errors=True)
+                os.makedirs(base + '.building')
+                _run_demo('dms_test', '--modules-only',
+                    TRYTOND_DATABASE__PATH=base + '.building')
+                os.rename(base + '.building', base)
             building = folder + '.building'
             shutil.rmtree(building, ignore_errors=True)
             os.makedirs(building)
+            shutil.copy(os.path.join(base, 'dms_test.sqlite'), building)
             _run_demo('dms_test', *_demo_arguments(lang),
                 TRYTOND_DATABASE__PATH=building)
             os.rename(building, folder)
@@ -124,19 +134,33 @@ def _psql(sql, database='postgres'):
 
 
 def _pg_demo_template(lang='en'):
+    """The template database of the demo in lang for this version of
+    addons/, filled from a copy of a database where the modules are
+    activated (shared by the languages)"""
     digest = _demo_hash()
     name = 'dmsdemo_' + digest
     if lang != 'en':
         name += '_' + lang.lower()
+    base = 'dmsbase_' + digest
     existing = {r[0] for r in _psql(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'dmsdemo_%'")}
+            "SELECT datname FROM pg_database WHERE datname LIKE 'dmsdemo_%' "
+            "OR datname LIKE 'dmsbase_%'")}
     # Other versions, whatever their language
     for old in existing:
         if digest not in old:
             _psql('DROP DATABASE IF EXISTS "%s"' % old)
     if name not in existing:
-        _run_demo(name, *_demo_arguments(lang),
-            TRYTOND_DATABASE__URI=_pg_uri())
+        if base not in existing:
+            _run_demo(base, '--modules-only',
+                TRYTOND_DATABASE__URI=_pg_uri())
+        _psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (name, base))
+        try:
+            _run_demo(name, *_demo_arguments(lang),
+                TRYTOND_DATABASE__URI=_pg_uri())
+        except BaseException:
+            # Never a half-filled demo for the next run
+            _psql('DROP DATABASE IF EXISTS "%s"' % name)
+            raise
     return name
 
 

@@ -44,6 +44,7 @@ class CountingResult(unittest.TextTestResult):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.durations = {}
+        self.tests = []
         self._module = None
         self._since = self._last_stop = time.monotonic()
 
@@ -58,9 +59,12 @@ class CountingResult(unittest.TextTestResult):
 
     def stopTest(self, test):
         super().stopTest(test)
-        self._last_stop = time.monotonic()
+        now = time.monotonic()
+        self.tests.append((now - self._started, test.id()))
+        self._last_stop = now
 
     def startTest(self, test):
+        self._started = time.monotonic()
         module = type(test).__module__
         if module == 'doctest':  # scenarios: one entry each
             module = test.id()
@@ -153,6 +157,9 @@ def main():
     for module, seconds in sorted(
             result.durations.items(), key=lambda i: -i[1]):
         print("%8.1f  %s" % (seconds, module))
+    print("\nSlowest tests (seconds, class set-ups excluded):")
+    for seconds, test in sorted(result.tests, reverse=True)[:12]:
+        print("%8.1f  %s" % (seconds, test))
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     if result.testsRun == 0:
         print("no test ran", file=sys.stderr)

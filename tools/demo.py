@@ -444,6 +444,9 @@ def parse_args(argv=None):
         help="generated products (overrides --size)")
     parser.add_argument('--sale-lines', type=int,
         help="generated sale lines (overrides --size)")
+    parser.add_argument('--modules-only', action='store_true',
+        help="only create the database and activate the modules (a base "
+        "that copies are filled from, in any language)")
     args = parser.parse_args(argv)
     dealers, products, sale_lines = SIZES[args.size]
     for name, value in [
@@ -2009,6 +2012,10 @@ def main(argv=None):
     started = time.monotonic()
     database = args.database
     prepare_database(database)
+    if args.modules_only:
+        print(f"Modules activated in {time.monotonic() - started:.1f} s",
+            file=sys.stderr)
+        return
     setup_currency_and_country(database)
     company_id = setup_company(database, args.lang)
     reps = setup_people(database, args.lang)
