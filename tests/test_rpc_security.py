@@ -202,7 +202,26 @@ class RPCSecurityTestCase(PortalServerTestCase):
                 ]:
             with self.subTest(call=name):
                 self.assertIn("only public messages", self.fault(call))
-        chat.post(resource, "Question of the integration", 'public', {})
+        # Even naming the administrator in its context (Tryton takes the
+        # author from the context's "user")
+        chat.post(resource, "Question of the integration", 'public',
+            {'user': 1})
+        author, = self.sql(
+            "SELECT m.\"user\" FROM ir_chat_message m WHERE m.content = "
+            "'Question of the integration'")[0]
+        self.assertEqual(author, self.user_id)
+        # It follows the conversation for itself, without the factory's
+        # internal notes
+        chat.subscribe(resource, None, {})
+        admin.ir.chat.channel.post(
+            resource, "Second internal note on D0001", 'internal', {})
+        admin.ir.chat.channel.post(
+            resource, "Second public answer to D0001", 'public', {})
+        notifications = [d for d, in self.sql(
+                "SELECT description FROM res_notification WHERE "
+                '"user" = %s' % self.user_id)]
+        self.assertIn("Second public answer to D0001", notifications)
+        self.assertNotIn("Second internal note on D0001", notifications)
         client = self.client('d0001.buyer')
         page = client.get(self.base + '/orders/%s' % sale).text()
         message = re.search(
@@ -310,6 +329,38 @@ class RPCSecurityTestCase(PortalServerTestCase):
             [('email', '=', VICTIM)], 0, 1, None, {})
         domain = base64.urlsafe_b64encode(json.dumps(
                 [['dealers.code', '=', 'D0005']]).encode()).decode()
+        # Private context keys are dropped, as over RPC: the chat's own
+        # "system" key does not let it post an internal note
+        sale = self.order_of('D0001')
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            call('/rest/model/ir.chat.channel/post', key, data={
+                    'resource': 'sale.sale,%s' % sale,
+                    'content': 'Forged internal note',
+                    'audience': 'internal'},
+                context={'_dms_chat_system': True, 'user': 1})
+        self.assertIn(cm.exception.code, {400, 403})
+        self.assertEqual(self.sql(
+                "SELECT COUNT(*) FROM ir_chat_message WHERE content = "
+                "'Forged internal note'")[0][0], 0)
+        # Nor does it pass for a portal user of another dealer
+        line, = self.admin.sale.line.search_read([
+                ('sale.dealer', '=', self.dealers['D0001']),
+                ('product', '!=', None)], 0, 1, [('id', 'DESC')],
+            ['product.code'], {})
+        result, = call('/rest/model/dms.order.intake/submit', key, data={
+                'orders': [{
+                        'dealer_code': 'D0001',
+                        'external_reference': 'REST-FORGED-1',
+                        'lines': [{'product_code': line['product.']['code'],
+                                'quantity': 1}]}]},
+            context={'_dms_web_user': web_user})
+        self.assertEqual(result['status'], 'accepted', result)
+        events = self.admin.dms.order.event.search_read(
+            [('sale', '=', result['sale'])], 0, None, None,
+            ['origin', 'web_user'], {})
+        self.assertTrue(events)
+        self.assertEqual({(e['origin'], e['web_user']) for e in events},
+            {('integration', None)})
         for context in [{}, {'_check_access': False},
                 {'_dms_web_user': web_user}]:
             with self.subTest(context=context):

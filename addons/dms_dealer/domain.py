@@ -28,6 +28,7 @@ checks (RPC, or ``_check_access`` in the context):
 """
 from trytond.const import OPERATORS
 from trytond.i18n import gettext
+from trytond.model import Model
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tools.domain_inversion import is_leaf
@@ -56,7 +57,8 @@ def _negative(operator, value):
 
 
 def _is_id(value):
-    return value is None or (
+    "Whether value names a record: an id, a record or None"
+    return value is None or isinstance(value, Model) or (
         isinstance(value, int) and not isinstance(value, bool))
 
 
@@ -185,13 +187,24 @@ class _Scope:
             values = value if isinstance(value, (list, tuple)) else [value]
             if extra or not all(map(_is_id, values)):
                 self.invalid(Model, leaf)
-            # Ids compared with the row's own column
-            return leaf
+            if field._type == 'many2one' or not rule:
+                # Ids compared with the row's own column
+                return leaf
+            # The ids of the targets of a one-to-many or many-to-many
+            if computed:
+                self.refuse(Model, name)
+            if value is None and operator in {'=', '!='}:
+                # Without or with (visible) targets
+                return (local,
+                    'not where' if operator == '=' else 'where', rule)
+            scoped = ('id', operator, value)
         if computed:
             self.refuse(Model, name)
         where = (local, 'where', [scoped, rule] if rule else [scoped])
         if _negative(operator, value):
-            return ['OR', where, (local, '=', None)]
+            # Also the rows without (visible) targets
+            return ['OR', where, (local, 'not where', rule) if rule
+                else (local, '=', None)]
         return where
 
     def target(self, Model, field, leaf):

@@ -435,25 +435,33 @@ class ChatChannel(metaclass=PoolMeta):
         return username is None or (
             username == User(Transaction().user).login)
 
+    # Tryton's own "joined" and "left" messages are posted by the system
+    # (context user 0): a private context key, which RPC callers cannot set,
+    # tells post() they are not a user's
+
     @classmethod
     def subscribe(cls, resource, username=None):
         cls._dms_refuse_for_dealer(resource, cls._dms_own_login(username))
-        return super().subscribe(resource, username=username)
+        with Transaction().set_context(_dms_chat_system=True):
+            return super().subscribe(resource, username=username)
 
     @classmethod
     def unsubscribe(cls, resource, username=None):
         cls._dms_refuse_for_dealer(resource, cls._dms_own_login(username))
-        return super().unsubscribe(resource, username=username)
+        with Transaction().set_context(_dms_chat_system=True):
+            return super().unsubscribe(resource, username=username)
 
     @classmethod
     def subscribe_email(cls, resource, email):
         cls._dms_refuse_for_dealer(resource)
-        return super().subscribe_email(resource, email)
+        with Transaction().set_context(_dms_chat_system=True):
+            return super().subscribe_email(resource, email)
 
     @classmethod
     def unsubscribe_email(cls, resource, email):
         cls._dms_refuse_for_dealer(resource)
-        return super().unsubscribe_email(resource, email)
+        with Transaction().set_context(_dms_chat_system=True):
+            return super().unsubscribe_email(resource, email)
 
     @classmethod
     def search_followers(cls, resource, text, limit=FOLLOWER_SEARCH_LIMIT):
@@ -462,9 +470,16 @@ class ChatChannel(metaclass=PoolMeta):
 
     @classmethod
     def post(cls, resource, content, audience='internal'):
-        if Transaction().user and audience != 'public':
+        transaction = Transaction()
+        if (not transaction.user
+                or transaction.context.get('_dms_chat_system')):
+            return super().post(resource, content, audience=audience)
+        if audience != 'public':
             cls._dms_refuse_for_dealer(resource)
-        return super().post(resource, content, audience=audience)
+        # The author is the user of the request, never a user that a
+        # caller names in its context (Tryton takes the context's "user")
+        with transaction.set_context(user=transaction.user):
+            return super().post(resource, content, audience=audience)
 
     @classmethod
     def get(cls, resource, before=None, after=None):
@@ -536,6 +551,18 @@ class ChatChannel(metaclass=PoolMeta):
         email = web_user.email
         cls.dispatch_message(message, lambda u: u == email)
         return message
+
+
+class ChatFollower(metaclass=PoolMeta):
+    __name__ = 'ir.chat.follower'
+
+    def notify(self, message):
+        # The factory's internal notes are not for the users of a dealer,
+        # even when they follow the conversation
+        if (message.audience == 'internal' and self.user
+                and self.user.dealer):
+            return
+        super().notify(message)
 
 
 class ChatMessage(metaclass=PoolMeta):

@@ -10,8 +10,10 @@ the session (``portal.dealer``), and anything outside that scope is a 404.
 Other modules register their own templates and translations with
 ``register_templates`` and their routes with ``route``.
 """
+import base64
 import datetime as dt
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -509,6 +511,36 @@ class HTTPErrors:
             else:
                 response = exception.get_response(environ)
             return response(environ, start_response)
+
+
+class RESTContext:
+    """WSGI middleware, set in the [wsgi middleware] section of the
+    configuration: the context a call of Tryton's REST API sends in its
+    X-Tryton-Context header loses its private keys (starting with "_", but
+    "_datetime"), as Tryton's RPC drops them: they belong to the server
+    (who the portal speaks for, what the system does), and Tryton's REST API
+    passes them on as they are"""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        header = environ.get('HTTP_X_TRYTON_CONTEXT')
+        if header:
+            environ = dict(environ)
+            try:
+                context = json.loads(base64.urlsafe_b64decode(header))
+            except Exception:
+                context = None
+            if isinstance(context, dict):
+                context = {k: v for k, v in context.items()
+                    if not (str(k).startswith('_') and k != '_datetime')}
+                environ['HTTP_X_TRYTON_CONTEXT'] = base64.urlsafe_b64encode(
+                    json.dumps(context).encode()).decode()
+            else:
+                # Tryton would fail on it
+                del environ['HTTP_X_TRYTON_CONTEXT']
+        return self.app(environ, start_response)
 
 
 def _urlencode(**values):

@@ -145,19 +145,27 @@ class User(metaclass=PoolMeta):
         network more than Tryton's [session] max_attempt_ip_network"""
         pool = Pool()
         Attempt = pool.get('web.user.authenticate.attempt')
+        count = cls._dms_count_attempts(email, cls._dms_client())
+        if (count >= config.getint('dms_portal', 'max_attempt', default=5)
+                or Attempt.count_ip() > config.getint(
+                    'session', 'max_attempt_ip_network', default=300)):
+            raise RateLimitException()
+
+    @classmethod
+    def _dms_count_attempts(cls, email, key):
+        "The attempts of key for email within [dms_portal] attempt_window"
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
         table = Attempt.__table__()
         cursor = Transaction().connection.cursor()
         since = dt.datetime.now() - dt.timedelta(seconds=config.getint(
                 'dms_portal', 'attempt_window', default=15 * 60))
         cursor.execute(*table.select(Count(),
                 where=(table.login == email[:Attempt.login.size])
-                & (table.device_cookie == cls._dms_client())
+                & (table.device_cookie == key)
                 & (table.create_date >= since)))
         count, = cursor.fetchone()
-        if (count >= config.getint('dms_portal', 'max_attempt', default=5)
-                or Attempt.count_ip() > config.getint(
-                    'session', 'max_attempt_ip_network', default=300)):
-            raise RateLimitException()
+        return count
 
     @classmethod
     def _dms_attempt(cls, email, success):
@@ -253,8 +261,21 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     def dms_portal_request_reset(cls, email):
-        "Send a reset link to the portal account with this e-mail, if any"
-        users = cls.search([('email', '=', (email or '').strip().lower())])
+        """Send a reset link to the portal account with this e-mail, if any
+
+        A client address asks at most [dms_portal] max_attempt resets of an
+        e-mail within attempt_window seconds (nobody floods an address with
+        resets): past it, RateLimitException, for known and unknown e-mails
+        alike."""
+        pool = Pool()
+        Attempt = pool.get('web.user.authenticate.attempt')
+        email = (email or '').strip().lower()
+        key = 'dms-reset:%s' % cls._dms_client()
+        if cls._dms_count_attempts(email, key) >= config.getint(
+                'dms_portal', 'max_attempt', default=5):
+            raise RateLimitException()
+        Attempt.add(email, key)
+        users = cls.search([('email', '=', email)])
         users = [u for u in users if u.dms_can_login]
         if users:
             cls.reset_password(users)
@@ -284,8 +305,8 @@ class User(metaclass=PoolMeta):
         users = cls.search([('email', '=', email)], limit=1)
         user = users[0] if users else None
         if (user and user.reset_password_token and token
-                and hmac.compare_digest(
-                    str(token), user.reset_password_token)):
+                and hmac.compare_digest(str(token).encode(),
+                    user.reset_password_token.encode())):
             expire = user.reset_password_token_expire
             user.clear_reset_password_token()
             if expire and expire > dt.datetime.now():

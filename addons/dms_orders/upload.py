@@ -24,6 +24,9 @@ MAX_ROWS = 200
 MAX_UNCOMPRESSED_SIZE = 4 * 1024 * 1024
 MAX_XLSX_ROW = 1000
 MAX_XLSX_COLUMN = 50
+# XML elements in a part of the workbook (sheet, shared strings, styles):
+# 200 lines of 10 cells take about 5,000, Excel's styles about 1,000
+MAX_XML_ELEMENTS = 50_000
 FORMULA_PREFIXES = ('=', '+', '-', '@', '\t', '\r', '\n')
 CODE_HEADERS = {
     'code', 'sku', 'product', 'product code', 'product_code', 'item',
@@ -102,30 +105,34 @@ def _cell_position(reference):
     return int(digits), column
 
 
-def _check_sheets(archive):
-    """Refuse a workbook whose sheets have more than MAX_XLSX_ROW rows, or a
-    row or a column numbered beyond the limits, before openpyxl reads it:
-    one pass over the XML of the sheets, in bounded memory"""
+def _check_parts(archive):
+    """Refuse a workbook with an XML part of more than MAX_XML_ELEMENTS
+    elements, or whose sheets have more than MAX_XLSX_ROW rows, or a row or
+    a cell numbered beyond the limits, before openpyxl reads it: one pass
+    over the XML of the parts, each element forgotten once read"""
     from defusedxml.ElementTree import iterparse
     too_many = UploadError(N_("The file has more than %(max)s lines: "
             "split it."), max=MAX_XLSX_ROW)
     for info in archive.infolist():
-        if not (info.filename.startswith('xl/worksheets/')
-                and info.filename.endswith('.xml')):
+        if not info.filename.endswith(('.xml', '.rels')):
             continue
-        rows = 0
-        with archive.open(info) as sheet:
-            for _, element in iterparse(sheet, events=('end',)):
+        sheet = 'worksheets/' in info.filename
+        rows = elements = 0
+        with archive.open(info) as part:
+            for _, element in iterparse(part, events=('end',)):
+                elements += 1
+                if elements > MAX_XML_ELEMENTS:
+                    raise UploadError(N_("The file holds too much besides "
+                            "its lines: copy them into a new file."))
                 tag = element.tag.rsplit('}', 1)[-1]
-                if tag == 'row':
+                if sheet and tag == 'row':
                     rows += 1
                     number = element.get('r')
                     if rows > MAX_XLSX_ROW or (number is not None and (
                                 not number.isdigit()
                                 or int(number) > MAX_XLSX_ROW)):
                         raise too_many
-                    element.clear()
-                elif tag == 'c' and element.get('r') is not None:
+                elif sheet and tag == 'c' and element.get('r') is not None:
                     position = _cell_position(element.get('r'))
                     if position is None:
                         raise UploadError(N_(
@@ -137,6 +144,7 @@ def _check_sheets(archive):
                         raise UploadError(N_(
                                 "The file has more than %(max)s columns."),
                             max=MAX_XLSX_COLUMN)
+                element.clear()
 
 
 def _xlsx_rows(data):
@@ -149,7 +157,7 @@ def _xlsx_rows(data):
                 raise UploadError(
                     N_("The file is larger than %(size)s MB."),
                     size=MAX_UPLOAD_SIZE // (1024 * 1024))
-            _check_sheets(archive)
+            _check_parts(archive)
     except UploadError:
         raise
     except Exception:

@@ -251,6 +251,50 @@ class DomainIsolationTestCase(RouteTestCase):
         self.assertEqual(before, after,
             "%s %s tells about the other dealer" % (start, domain))
 
+    def test_records_in_domains(self):
+        """Searches that name records (as Tryton's own code does) are valid,
+        for the staff as for users linked to a dealer"""
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            Dealer = pool.get('dms.dealer')
+            Identifier = pool.get('party.identifier')
+            User = pool.get('res.user')
+            admin, = User.search([('login', '=', 'admin')])
+            for user in [admin.id] + self.users:
+                with self.subTest(user=user):
+                    dealer = Dealer(self.dealer_b)
+                    with Transaction().set_user(user), \
+                            Transaction().set_context(_check_access=True,
+                                company=self.company):
+                        count = Identifier.search_count(
+                            [('party', '!=', dealer.party)])
+                    self.assertIsInstance(count, int)
+            transaction.rollback()
+
+    def test_bus_channels(self):
+        """The bus gives a user its own notifications only, and the
+        conversations of the records it may read; users linked to a dealer
+        none"""
+        from dms_dealer.bus import Bus
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Sale = pool.get('sale.sale')
+            User = pool.get('res.user')
+            admin, = User.search([('login', '=', 'admin')])
+            sales = Sale.search([], order=[('id', 'ASC')])
+        chats = {'chat:sale.sale,%s' % s.id for s in sales}
+        self.assertEqual(len(chats), 2)
+        for user, expected in [
+                (admin.id, chats),
+                (self.users[0], set()), (self.users[1], set())]:
+            with self.subTest(user=user):
+                other = self.users[0] if user == admin.id else admin.id
+                channels = {'user:%s' % user, 'notification:%s' % user,
+                    'notification:%s' % other} | chats
+                self.assertEqual(Bus.dms_allowed(DB_NAME, channels), {
+                        'user:%s' % user, 'notification:%s' % user}
+                    | expected)
+
     def test_paths(self):
         "The searches reach the other dealer's rows through many paths"
         with Transaction().start(DB_NAME, 0):
@@ -290,6 +334,21 @@ class DomainIsolationTestCase(RouteTestCase):
                     with self.subTest(user=user, start=start, domain=domain):
                         self.assertEqual(
                             self.answer(user, start, domain), 0)
+                # Nor by the ids of its dealers through a one-to-many
+                dealer_b = self.dealer_b
+                for start, domain, expected in [
+                        ('dms.dealer.tier', [('dealers', '=', dealer_b)], 0),
+                        ('dms.dealer.tier', [('dealers', 'in', [dealer_b])],
+                            0),
+                        ('dms.dealer.tier', [('dealers', '!=', None)], 1),
+                        ('dms.dealer.tier', [('dealers', '>', 0)], 1),
+                        ('dms.dealer.tier', [('dealers', '=', None)], 1),
+                        ('dms.dealer.tier', [
+                                ('dealers', 'not in', [dealer_b])], 2),
+                        ]:
+                    with self.subTest(user=user, start=start, domain=domain):
+                        self.assertEqual(
+                            self.answer(user, start, domain), expected)
                 # The secrets are not searchable at all
                 for start, domain in [
                         ('dms.dealer.tier', [('dealers', 'where', [

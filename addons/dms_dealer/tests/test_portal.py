@@ -459,6 +459,63 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
         finally:
             self.clear_attempts()
 
+    def test_reset_requests_limited(self):
+        """A client address asks 5 resets of an e-mail within the window:
+        the 6th is refused at once (429), for known and unknown e-mails
+        alike, and sends nothing; another address still asks"""
+        attacker = {'REMOTE_ADDR': '203.0.113.9'}
+        try:
+            for email in ['buyer@s.example.com', 'unknown@example.com']:
+                client = self.client()
+                client.get(self.url('reset-password'), environ_base=attacker)
+                with SMTPSink() as smtp:
+                    statuses = [client.post(self.url('reset-password'),
+                            data={'email': email,
+                                'csrf_token': self.csrf(client)},
+                            environ_base=attacker).status_code
+                        for _ in range(6)]
+                    smtp.wait(5 if email.startswith('buyer') else 0,
+                        timeout=5)
+                with self.subTest(email=email):
+                    self.assertEqual(statuses,
+                        [HTTPStatus.SEE_OTHER] * 5
+                        + [HTTPStatus.TOO_MANY_REQUESTS])
+                    self.assertLessEqual(len(smtp.messages), 5)
+            client = self.client()
+            client.get(self.url('reset-password'))
+            response = client.post(self.url('reset-password'), data={
+                    'email': 'buyer@s.example.com',
+                    'csrf_token': self.csrf(client)})
+            self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        finally:
+            self.clear_attempts()
+
+    def test_reset_token_not_ascii(self):
+        "A token of any characters is a wrong token, not a server error"
+        with Transaction().start(self.db_name, 0) as transaction:
+            WebUser = Pool().get('web.user')
+            user, = WebUser.search([('email', '=', 'buyer@s.example.com')])
+            user.set_reset_password_token()
+            user.save()
+            transaction.commit()
+        client = self.client()
+        client.get(self.url('login'))
+        try:
+            for token in ['é' * 64, '\u4e2d\u6587', '\U0001f600']:
+                with self.subTest(token=token):
+                    response = client.post(
+                        self.url('reset-password/confirm'), data={
+                            'email': 'buyer@s.example.com', 'token': token,
+                            'password': 'attacker-pass-1',
+                            'password2': 'attacker-pass-1',
+                            'csrf_token': self.csrf(client)})
+                    self.assertEqual(
+                        response.status_code, HTTPStatus.SEE_OTHER)
+                    self.assertEqual(
+                        response.location, self.url('reset-password'))
+        finally:
+            self.clear_attempts()
+
     def test_reset_token_attempts(self):
         """Wrong reset tokens count with the failed sign-ins of the e-mail
         and address: past the limit both are refused at once (429), the

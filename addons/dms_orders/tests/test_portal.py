@@ -614,6 +614,9 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
         far_column = sheet(header + b'<row r="2"><c r="XFD2"><v>2</v></c>'
             b'</row>')
         empty_rows = sheet(b'<row/>' * 500_000)
+        # Elements that are not rows: parsed once, never kept
+        junk = sheet(header + b'<row r="2">' + b'<x/>' * 900_000
+            + b'</row>')
         self.assertLess(len(far_row), 10_000)
         self.assertLess(len(empty_rows), 100_000)
         for name, content, message in [
@@ -621,6 +624,7 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                 ('order.xlsx', far_cell, 'more than 1000 lines'),
                 ('order.xlsx', far_column, 'more than 50 columns'),
                 ('order.xlsx', empty_rows, 'more than 1000 lines'),
+                ('order.xlsx', junk, 'too much besides its lines'),
                 ('order.csv', b'', 'The file is empty'),
                 ('order.csv', bytes(range(256)) * 10,
                     'neither a CSV nor an XLSX'),
