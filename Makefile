@@ -60,11 +60,11 @@ browser:
 # The stamp is written once the generator has finished: an interrupted run is
 # completed by the next one (the generator is idempotent)
 $(DATA)/.$(DB).done: | env
-	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
+	$(BIN)/python tools/demo --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
 	touch $@
 
 demo-data: env
-	$(BIN)/python tools/demo.py --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
+	$(BIN)/python tools/demo --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
 
 run: env sao $(DATA)/.$(DB).done
 	@echo

@@ -12,7 +12,7 @@ opens a page in the middle of the catalogue, without and with a search:
   categories, rendered HTML;
 - plain (baseline): product.product.search_read over XML-RPC by a user of
   the Sales group of the same page: the catalogue's domain for the dealer
-  (addons/dms_orders/product.py, dms_catalogue_domain), the same offset,
+  (catalogue_domain of addons/dms_orders/product.py), the same offset,
   limit and order, and the fields the page shows (code, name, the price
   and the quantity available as list_price_used and forecast_quantity of
   the warehouse, lead time, minimum and multiple).
@@ -26,7 +26,7 @@ from common import (
     BUYER, PASSWORD, SALES_LOGIN, BenchServer, PortalClient, Results,
     median, ms, parser, prepare, setup_backend, spread, timed, title)
 
-from trytond.tools import escape_wildcard
+from dms_orders.product import catalogue_domain
 
 ROUNDS = 15
 WARMUP = 2
@@ -36,25 +36,6 @@ SEARCH = 'Product 01'
 FIELDS = ['code', 'name', 'list_price_used', 'forecast_quantity',
     'lead_time', 'template.dms_min_quantity',
     'template.dms_quantity_multiple']
-
-
-def catalogue_domain(tier, text=None):
-    "As Product.dms_catalogue_domain in addons/dms_orders/product.py"
-    domain = [
-        ('salable', '=', True),
-        ('template.dms_orderable', '=', True),
-        ('template.account_category', '!=', None),
-        ['OR',
-            ('template.dms_tiers', '=', None),
-            ('template.dms_tiers', '=', tier if tier else -1),
-            ],
-        ]
-    if text:
-        domain.append(['OR',
-                ('code', 'ilike', '%' + escape_wildcard(text) + '%'),
-                ('name', 'ilike', '%' + escape_wildcard(text) + '%'),
-                ])
-    return domain
 
 
 def main(argv=None):

@@ -2,13 +2,13 @@
 # of this repository contains the full copyright notices and license terms.
 """The demo database with 20,000 more products, for the catalogue benchmark.
 
-tools/demo.py creates the first generated product, SKU-000001, through
+tools/demo creates the first generated product, SKU-000001, through
 Tryton's ORM (with its list and cost prices, cost price method, category
 and name translation); the others are copies of its rows made with SQL
 INSERTs, each with its own code, name, category and prices, as
-``tools/demo.py --products 20000`` would make them (it takes minutes; this
+``tools/demo --products 20000`` would make them (it takes minutes; this
 takes seconds).  The result is kept under .cache/bench/ for the version of
-addons/ and tools/demo.py it was built from: a SQLite file, or a PostgreSQL
+addons/ and tools/demo/ it was built from: a SQLite file, or a PostgreSQL
 template database."""
 import os
 import random
@@ -126,15 +126,15 @@ class Cloner:
 
 
 def _generate_prototype(env):
-    "tools/demo.py adds SKU-000001 through the ORM"
+    "tools/demo adds SKU-000001 through the ORM"
     import subprocess
     result = subprocess.run(
-        [fixtures.PYTHON, os.path.join(ROOT, 'tools', 'demo.py'),
+        [fixtures.PYTHON, os.path.join(ROOT, 'tools', 'demo'),
             '--database', env.pop('database'), '--products', '1'],
         env=fixtures._env(**env), capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(
-            "tools/demo.py failed:\n" + result.stdout + result.stderr)
+            "tools/demo failed:\n" + result.stdout + result.stderr)
 
 
 def _decimal_adapt(value):

@@ -27,6 +27,8 @@ if ROOT not in sys.path:
 
 from tests.fixtures import DEMO_LOGINS, DemoServer  # noqa: E402
 
+from dms_orders.product import catalogue_domain  # noqa: E402
+
 CACHE = os.path.join(ROOT, '.cache', 'bench')
 DEALER = 'D0001'
 BUYER = DEMO_LOGINS['d0001.buyer']
@@ -288,16 +290,9 @@ def prepare(server, products=60):
         [company], ['currency'], {})[0]['currency']
     tier = dealer['tier']
     # The demo products the dealer may order, sorted by code
-    found = admin.product.product.search_read([
-            ('salable', '=', True),
-            ('template.dms_orderable', '=', True),
-            ('template.account_category', '!=', None),
+    found = admin.product.product.search_read(catalogue_domain(tier) + [
             ('template.dms_min_quantity', '=', None),
             ('template.dms_quantity_multiple', '=', None),
-            ['OR',
-                ('template.dms_tiers', '=', None),
-                ('template.dms_tiers', '=', tier),
-                ],
             ('code', 'not like', 'SKU-%'),
             ], 0, products, [('code', 'ASC')], ['code', 'default_uom'], {})
     storage, = admin.stock.location.search(

@@ -15,7 +15,7 @@ import re
 import time
 import unittest
 
-from tests.fixtures import ROOT, DemoServer
+from tests.fixtures import DEMO_LOGINS, ROOT, DemoServer
 
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = [
@@ -42,7 +42,7 @@ class BrowserTestCase(unittest.TestCase):
     opened with new_page() and watched for errors"""
     viewport = {'width': 1400, 'height': 900}
     locale = 'en-US'
-    # The language of the demo database (tools/demo.py --lang)
+    # The language of the demo database (tools/demo --lang)
     demo_lang = 'en'
     # URLs whose failure (HTTP >= 400) is not an error
     optional_urls = None
@@ -61,6 +61,7 @@ class BrowserTestCase(unittest.TestCase):
         except BaseException:
             cls.tearDownClass()
             raise
+        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
 
     @classmethod
     def tearDownClass(cls):
@@ -73,6 +74,20 @@ class BrowserTestCase(unittest.TestCase):
             with contextlib.suppress(Exception):
                 cls.playwright.stop()
         cls.server.stop()
+
+    def url(self, path=''):
+        "The address of a page of the portal"
+        return self.portal + path
+
+    def sign_in(self, login='d0001.buyer', page=None):
+        "Sign in to the portal as the demo account login"
+        page = page or self.page
+        email, password = DEMO_LOGINS[login]
+        page.goto(self.url('login'))
+        page.fill('#email', email)
+        page.fill('#password', password)
+        page.locator('form button.primary').click()
+        page.wait_for_url(self.url())
 
     @classmethod
     def new_page(cls, viewport=None, locale=None):

@@ -4,7 +4,7 @@
 cross-module tests (RPC, browser).
 
 The demo database is built once per version of addons/ (and per language of
-the demo, English unless a server asks for another) by tools/demo.py and
+the demo, English unless a server asks for another) by tools/demo and
 kept in the test cache (.cache/db): a SQLite file, or a PostgreSQL template
 database when DMS_TEST_BACKEND is postgresql.  Each server gets its own copy.
 """
@@ -25,6 +25,8 @@ PYTHON = sys.executable
 TRYTOND = os.path.join(os.path.dirname(PYTHON), 'trytond')
 CONFIG = os.path.join(ROOT, 'config', 'trytond.conf')
 SAO = os.path.join(ROOT, 'vendor', 'sao', 'package')
+# The demo generator, a package run as `python tools/demo`
+DEMO = os.path.join(ROOT, 'tools', 'demo')
 DEMO_LOGINS = {
     'admin': ('admin', 'admin'),
     'd0001.admin': ('d0001.admin@dealers.example.com', 'demo1234'),
@@ -43,9 +45,10 @@ def _pg_uri():
 
 
 def _demo_hash():
-    "Hash of what the demo database is built from: addons/ and tools/demo.py"
+    "Hash of what the demo database is built from: addons/ and tools/demo/"
     digest = hashlib.sha256()
-    paths = [os.path.join(ROOT, 'tools', 'demo.py')]
+    paths = [os.path.join(DEMO, f) for f in os.listdir(DEMO)
+        if f.endswith('.py')]
     for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, 'addons')):
         paths.extend(
             os.path.join(dirpath, f) for f in filenames
@@ -69,16 +72,16 @@ def _env(config=CONFIG, **extra):
 
 def _run_demo(database, *arguments, **env):
     result = subprocess.run(
-        [PYTHON, os.path.join(ROOT, 'tools', 'demo.py'),
+        [PYTHON, DEMO,
             '--database', database, *(arguments or ['--size', 'small'])],
         env=_env(**env), capture_output=True, text=True)
     if result.returncode:
         raise RuntimeError(
-            "tools/demo.py failed:\n" + result.stdout + result.stderr)
+            "tools/demo failed:\n" + result.stdout + result.stderr)
 
 
 def _demo_arguments(lang):
-    "The arguments of tools/demo.py for the demo in lang"
+    "The arguments of tools/demo for the demo in lang"
     return ['--size', 'small', '--lang', lang]
 
 
@@ -175,7 +178,7 @@ class DemoServer:
 
     config: {section: {option: value}} to change in the configuration file
     (its values win over TRYTOND_* environment variables); lang: the
-    language of the demo (tools/demo.py --lang)"""
+    language of the demo (tools/demo --lang)"""
 
     def __init__(self, config=None, processes=None, threads=8, lang='en'):
         self.lang = lang

@@ -3,7 +3,7 @@
 """Chinese first: the dealer portal and the back office in Simplified
 Chinese, in a real browser, with no English word left on them.
 
-The server runs on the demo built with ``tools/demo.py --lang zh_CN``
+The server runs on the demo built with ``tools/demo --lang zh_CN``
 (Chinese names of the dealers, Chinese feedback and conversations, the
 administrator's language zh_CN).  A page passes when every English word on
 it (a token ``[A-Za-z][A-Za-z'-]+``) is a word of the data it shows: codes,
@@ -175,7 +175,6 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
         try:
             cls.data = cls.read_data()
             admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
@@ -201,9 +200,6 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
 
     def tearDown(self):
         self.page.context.close()
-
-    def url(self, path=''):
-        return self.portal + path
 
     def visit(self, path, name=None):
         "Open the page at path and check its text"

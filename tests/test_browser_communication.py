@@ -88,7 +88,6 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
         cls.folder = tempfile.mkdtemp(prefix='dms-communication-')
         try:
             cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
@@ -189,18 +188,6 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             dialog.dismiss()
         page.on('dialog', dialog)
         return page
-
-    def url(self, path=''):
-        return self.portal + path
-
-    def sign_in(self, login=BUYER):
-        page = self.page
-        email, password = DEMO_LOGINS[login]
-        page.goto(self.url('login'))
-        page.fill('#email', email)
-        page.fill('#password', password)
-        page.locator('form button.primary').click()
-        page.wait_for_url(self.url())
 
     def open_nav(self, name, path):
         "Follow the link of the navigation"

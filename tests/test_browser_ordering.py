@@ -44,7 +44,6 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
         try:
             cls.admin = cls.server.rpc(*DEMO_LOGINS['admin'])
             dealer, = cls.admin.model.dms.dealer.search_read(
@@ -60,18 +59,6 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
 
     def tearDown(self):
         self.page.context.close()
-
-    def url(self, path=''):
-        return self.portal + path
-
-    def sign_in(self, login='d0001.buyer'):
-        page = self.page
-        email, password = DEMO_LOGINS[login]
-        page.goto(self.url('login'))
-        page.fill('#email', email)
-        page.fill('#password', password)
-        page.locator('form button.primary').click()
-        page.wait_for_url(self.url())
 
     def rows(self, selector):
         return self.page.evaluate(TABLE_ROWS, selector)

@@ -66,7 +66,6 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
         except BaseException:
             cls.tearDownClass()
             raise
-        cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
 
     @classmethod
     def read_expected(cls):
@@ -107,9 +106,6 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
 
     # Helpers
 
-    def url(self, path=''):
-        return self.portal + path
-
     def session(self, page=None):
         page = page or self.page
         return [c for c in page.context.cookies()
@@ -121,15 +117,6 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
                 re.escape(self.url('login')) + r'(\?.*)?$'))
         page.locator('#email').wait_for(state='visible')
         self.assertEqual(self.session(page), [], "a session cookie is set")
-
-    def sign_in(self, page=None, login='d0001.buyer'):
-        page = page or self.page
-        email, password = DEMO_LOGINS[login]
-        page.goto(self.url('login'))
-        page.fill('#email', email)
-        page.fill('#password', password)
-        page.locator('form button.primary').click()
-        page.wait_for_url(self.url())
 
     def assertNoNewErrors(self):
         self.assertEqual(self.console_errors[self.errors_before:], [],
@@ -304,7 +291,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
                     'link', name="Forgot your password?").is_visible())
 
         with self.step("sign in on a phone"):
-            self.sign_in(page)
+            self.sign_in(page=page)
             self.assertNoHorizontalScroll(page)
             menu = page.get_by_role('button', name="Menu")
             self.assertTrue(menu.is_visible(), "no Menu button")
@@ -520,7 +507,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
         self.page.context.close()
         page = self.page = self.new_page(viewport=PHONE)
         with self.step("open the catalogue on a phone"):
-            self.sign_in(page)
+            self.sign_in(page=page)
             page.get_by_role('button', name="Menu").click()
             self.open_catalogue(page)
             self.assertTrue(page.locator(

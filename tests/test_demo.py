@@ -1,6 +1,6 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""The demo database built by tools/demo.py: what `make run` promises (in
+"""The demo database built by tools/demo: what `make run` promises (in
 README.md) is there, and running the generator again changes nothing."""
 import datetime as dt
 import os

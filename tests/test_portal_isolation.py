@@ -94,6 +94,7 @@ PREFIX = '/<database_name>/portal'
 def portal_rules():
     "The portal's routes as registered in Tryton's WSGI application"
     import dms_dealer.routes  # noqa: F401
+    import dms_communication.routes  # noqa: F401
     import dms_orders.routes  # noqa: F401
     from trytond.wsgi import app
     rules = {}

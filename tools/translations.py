@@ -57,7 +57,9 @@ import polib
 import translations_doc
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = ['dms_dealer', 'dms_orders', 'dms_campaigns', 'dms_reports']
+MODULES = [
+    'dms_dealer', 'dms_communication', 'dms_orders', 'dms_campaigns',
+    'dms_reports']
 LANG = 'zh_CN'
 DB = 'translations'
 

@@ -32,13 +32,5 @@ class ChatError(UserError):
     "A message posted from the portal is refused"
 
 
-class BulletinError(UserError):
-    pass
-
-
-class FeedbackError(UserError):
-    pass
-
-
 class SearchDomainError(UserError):
     "A search whose domain or order is not valid"

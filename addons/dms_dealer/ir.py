@@ -584,16 +584,6 @@ class ChatMessage(metaclass=PoolMeta):
         return 'factory', ''
 
 
-class Cron(metaclass=PoolMeta):
-    __name__ = 'ir.cron'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.method.selection.append(
-            ('dms.bulletin|apply_prices', "Apply the Prices of Bulletins"))
-
-
 class Queue(metaclass=PoolMeta):
     """Tasks of a worker that died run again
 

@@ -18,11 +18,10 @@ from trytond.transaction import Transaction
 
 from .mailer import message_id, retry_context, send_now
 
+# The modules above add their kinds (and the models of their resources) in
+# their own __setup__ (and _resource_models)
 KINDS = [
-    ('bulletin', "Bulletins"),
-    ('feedback', "Feedback"),
     ('chat', "Messages"),
-    ('alert', "Order Alerts"),
     ]
 # A queued e-mail task handles so many notifications
 EMAIL_BATCH = 100
@@ -66,7 +65,8 @@ class Notification(ModelSQL, ModelView):
 
     @classmethod
     def _resource_models(cls):
-        return ['dms.bulletin', 'dms.feedback', 'sale.sale']
+        "The models whose records notifications are about"
+        return []
 
     @staticmethod
     def _has_model(name):

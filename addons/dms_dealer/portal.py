@@ -11,7 +11,6 @@ Other modules register their own templates and translations with
 ``register_templates`` and their routes with ``route``.
 """
 import base64
-import datetime as dt
 import hmac
 import json
 import logging
@@ -37,6 +36,8 @@ from trytond.protocols.wrappers import with_pool, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from .formats import format_date
+
 logger = logging.getLogger(__name__)
 
 LANGUAGES = [('en', "English"), ('zh_CN', "简体中文")]
@@ -54,6 +55,8 @@ _locale_dirs = []
 _catalogs = {}
 _nav = []
 _home_sections = []
+_home_cards = []
+_notification_kinds = []
 
 
 def register_nav(path, label, sequence=50, admin=False, model=None):
@@ -74,6 +77,25 @@ def register_home_section(template, values, sequence=50, model=None):
     if entry not in _home_sections:
         _home_sections.append(entry)
         _home_sections.sort(key=lambda e: e[:2])
+
+
+def register_home_card(template, values, sequence=50, model=None):
+    """Add a card to the figures at the top of the home page, as
+    register_home_section"""
+    entry = (sequence, template, values, model)
+    if entry not in _home_cards:
+        _home_cards.append(entry)
+        _home_cards.sort(key=lambda e: e[:2])
+
+
+def register_notification_kind(kind, label, sequence=50, model=None):
+    """Show the inbox's notifications of kind (a value of the kind of
+    dms.dealer.notification) under label (marked with N_), in the databases
+    where model exists"""
+    entry = (sequence, kind, label, model)
+    if entry not in _notification_kinds:
+        _notification_kinds.append(entry)
+        _notification_kinds.sort()
 
 
 def register_templates(directory):
@@ -99,18 +121,6 @@ def catalog(lang):
                     if e.msgstr and not e.fuzzy)
         _catalogs[lang] = messages
     return _catalogs[lang]
-
-
-def format_date(value, lang):
-    """A date (or the date of a timestamp) as a sentence of the language
-    writes it: 2026年11月29日 in Chinese, ISO 8601 otherwise"""
-    if not value:
-        return ''
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if lang and lang.startswith('zh'):
-        return f'{value.year}年{value.month}月{value.day}日'
-    return value.isoformat()
 
 
 def translator(lang):
@@ -294,11 +304,19 @@ class Portal:
         return Response(
             content, status=status, content_type='text/html; charset=utf-8')
 
-    def home_sections(self):
-        "The HTML of the sections other modules add to the home page"
+    def home_sections(self, cards=False):
+        """The HTML of the sections (or cards) other modules add to the home
+        page"""
         return [markupsafe.Markup(self._render(template, **values(self)))
-            for _, template, values, model in _home_sections
+            for _, template, values, model in (
+                _home_cards if cards else _home_sections)
             if not model or self.has_model(model)]
+
+    def notification_kinds(self):
+        "{kind: label} of the inbox's notifications"
+        return {kind: self._(label)
+            for _, kind, label, model in _notification_kinds
+            if not model or self.has_model(model)}
 
     def has_model(self, model):
         "Whether the module of model is activated in the database"
@@ -402,12 +420,16 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
     **arguments) inside a transaction, with the web user and the language in
     the context."""
     def decorator(func):
+        # The module of the view: its pages exist only in the databases
+        # where it is activated
+        module = func.__module__.split('.')
+        module = module[2] if module[:2] == ['trytond', 'modules'] \
+            else module[0]
+
         @wraps(func)
         def in_transaction(request, pool, **kwargs):
-            try:
-                pool.get('dms.dealer')
-            except KeyError:
-                # Database without the DMS modules
+            if module not in pool._modules:
+                # Database without the module of the page
                 raise NotFound()
             portal = Portal(request, pool)
             if any('\0' in v for _, v in request.args.items(multi=True)):

@@ -129,5 +129,5 @@ def not_found(request, portal, path):
 @route('/')
 def home(request, portal):
     return portal.render('home.html', sections=portal.home_sections(),
-        unread_bulletins=portal.user.dms_unread_bulletins(),
+        cards=portal.home_sections(cards=True),
         unread_notifications=portal.user.dms_unread_notifications())

@@ -24,7 +24,6 @@ from trytond.transaction import Transaction
 from trytond.modules.web_user.user import EmailResetPassword
 
 from .exceptions import PortalAccountError
-from .notification import KINDS as NOTIFICATION_KINDS
 
 # The shape of an e-mail address; whether it receives mail is told by the
 # invitation reaching it
@@ -62,12 +61,19 @@ class User(metaclass=PoolMeta):
         "Viewer: sees but cannot order.")
 
     dms_email_off = fields.MultiSelection(
-        NOTIFICATION_KINDS, "No E-mail For",
+        'get_dms_notification_kinds', "No E-mail For",
         states={
             'invisible': ~Eval('dealer'),
             },
         help="The kinds of notifications the user reads only in the "
         "portal's inbox.")
+
+    @classmethod
+    def get_dms_notification_kinds(cls):
+        "The kinds of the inbox's notifications (each module adds its own)"
+        pool = Pool()
+        Notification = pool.get('dms.dealer.notification')
+        return Notification.fields_get(['kind'])['kind']['selection']
 
     @fields.depends('dealer', 'dealer_role', 'party', '_parent_dealer.party')
     def on_change_dealer(self):
@@ -98,12 +104,6 @@ class User(metaclass=PoolMeta):
                 values['party'] = Dealer(values['dealer']).party.id
         return values
 
-    def dms_unread_bulletins(self):
-        "The number of bulletins this user has not read yet"
-        pool = Pool()
-        Notification = pool.get('dms.dealer.notification')
-        return Notification.unread_count(self, kind='bulletin')
-
     def dms_unread_notifications(self):
         "The number of unread notifications of the user's inbox"
         pool = Pool()
@@ -116,7 +116,8 @@ class User(metaclass=PoolMeta):
         kinds = set(kinds)
         cls.write([user], {
                 'dms_email_off': sorted(
-                    k for k, _ in NOTIFICATION_KINDS if k not in kinds),
+                    k for k, _ in cls.get_dms_notification_kinds()
+                    if k not in kinds),
                 })
 
     @property

@@ -27,6 +27,8 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, TransactionError, without_check_access)
 
+from dms_dealer.formats import format_quantity
+
 from .exceptions import IntakeError
 from .product import pricing
 
@@ -62,12 +64,6 @@ class _LocksError(TransactionError):
             error.fix(extras)
 
 
-def _number(value):
-    "A quantity for a message: 2 and 2.5, not 2.0"
-    text = format(Decimal(repr(float(value))).normalize(), 'f')
-    return text
-
-
 def payload_digest(order):
     """A digest of what an order asks for: the same order sent again has
     the same digest, whatever the order of its lines or the way its
@@ -99,7 +95,8 @@ def payload_digest(order):
             payload, default=repr, sort_keys=True).encode()).hexdigest()
 
 
-def _error(error_code, line=None, **variables):
+def order_error(error_code, line=None, **variables):
+    "The error of an order (or of its line) with its translated message"
     return OrderError(error_code,
         gettext('dms_orders.msg_order_%s' % error_code, **variables), line)
 
@@ -205,7 +202,7 @@ class OrderIntake(Model):
                 sale = existing[key]
                 if (check_payload and sale.dms_payload_digest
                         and sale.dms_payload_digest != digest):
-                    result['errors'] = [_error('reference_conflict',
+                    result['errors'] = [order_error('reference_conflict',
                             reference=reference).as_dict()]
                 else:
                     result.update(status='duplicate', sale=sale.id,
@@ -239,7 +236,7 @@ class OrderIntake(Model):
             result.update(sale=sale.id, number=sale.number)
         for result, (first, first_digest), digest in repeats:
             if check_payload and digest != first_digest:
-                result['errors'] = [_error('reference_conflict',
+                result['errors'] = [order_error('reference_conflict',
                         reference=result['external_reference']).as_dict()]
             else:
                 result.update(first, status='duplicate'
@@ -431,35 +428,37 @@ class OrderIntake(Model):
             errors = []
             dealer = dealers.get(order.get('dealer_code'))
             if not dealer:
-                errors.append(_error('dealer_unknown',
+                errors.append(order_error('dealer_unknown',
                         code=str(order.get('dealer_code') or '')[:32]))
                 validated.append((errors, None))
                 continue
             if dealer.state != 'active':
-                errors.append(_error('dealer_inactive', dealer=dealer.code))
+                errors.append(order_error(
+                        'dealer_inactive', dealer=dealer.code))
             reference = order.get('external_reference')
             if (not isinstance(reference, str) or not reference.strip()
                     or len(reference) > MAX_REFERENCE):
-                errors.append(_error('reference_invalid', max=MAX_REFERENCE))
+                errors.append(order_error(
+                        'reference_invalid', max=MAX_REFERENCE))
             requested_date = cls._parse_date(order.get('requested_date'))
             if requested_date is False:
-                errors.append(_error('requested_date_invalid'))
+                errors.append(order_error('requested_date_invalid'))
             elif requested_date and requested_date < today:
-                errors.append(_error('requested_date_past'))
+                errors.append(order_error('requested_date_past'))
             address = cls._address(dealer, order.get('delivery_address'))
             if address is False:
-                errors.append(_error('address_invalid'))
+                errors.append(order_error('address_invalid'))
             note = order.get('note')
             if note is not None and (
                     not isinstance(note, str) or len(note) > MAX_NOTE):
-                errors.append(_error('note_invalid', max=MAX_NOTE))
+                errors.append(order_error('note_invalid', max=MAX_NOTE))
 
             lines = order.get('lines')
             if not isinstance(lines, (list, tuple)) or not lines:
-                errors.append(_error('no_lines'))
+                errors.append(order_error('no_lines'))
                 lines = []
             elif len(lines) > config.max_order_lines:
-                errors.append(_error(
+                errors.append(order_error(
                         'too_many_lines', max=config.max_order_lines))
                 lines = []
             sale = cls._new_sale(dealer, warehouse)
@@ -470,9 +469,9 @@ class OrderIntake(Model):
                 if not line_errors:
                     need = reserved[product.id] + quantity
                     if warehouse and available.get(product.id, 0) < need:
-                        short = _error('stock_short', position,
+                        short = order_error('stock_short', position,
                             product=product.rec_name,
-                            available=_number(max(
+                            available=format_quantity(max(
                                 available.get(product.id, 0)
                                 - reserved[product.id], 0)))
                         if config.backorder_policy == 'refuse':
@@ -512,7 +511,7 @@ class OrderIntake(Model):
                 limit = dealer.party.credit_limit_amount
                 if (dealer in exposure and limit is not None
                         and exposure[dealer] + total > limit):
-                    errors.append(_error('credit_limit',
+                    errors.append(order_error('credit_limit',
                             limit=limit, amount=exposure[dealer] + total))
             if errors:
                 validated.append((errors, None))
@@ -537,16 +536,16 @@ class OrderIntake(Model):
         "Return (errors, quantity, product) of an order line"
         errors = []
         if not isinstance(line, dict):
-            return [_error('line_invalid', position)], None, None
+            return [order_error('line_invalid', position)], None, None
         code = line.get('product_code')
         product = products.get(code) if isinstance(code, str) else None
         if not product:
-            errors.append(_error('product_unknown', position,
+            errors.append(order_error('product_unknown', position,
                     code=str(code or '')[:64]))
         elif not product.dms_orderable_by(dealer):
             # The code only: the name of a product the dealer does not
             # see stays hidden
-            errors.append(_error('product_not_orderable', position,
+            errors.append(order_error('product_not_orderable', position,
                     code=code[:64]))
         quantity = line.get('quantity')
         try:
@@ -556,27 +555,27 @@ class OrderIntake(Model):
         except (TypeError, ValueError):
             quantity = None
         if quantity is None or not math.isfinite(quantity) or quantity <= 0:
-            errors.append(_error('quantity_invalid', position))
+            errors.append(order_error('quantity_invalid', position))
         elif quantity > config.max_line_quantity:
-            errors.append(_error('quantity_too_large', position,
-                    max=_number(config.max_line_quantity)))
+            errors.append(order_error('quantity_too_large', position,
+                    max=format_quantity(config.max_line_quantity)))
         elif product and not errors:
             template = product.template
             unit = product.sale_uom
             if unit.round(quantity) != quantity:
-                errors.append(_error('quantity_digits', position,
+                errors.append(order_error('quantity_digits', position,
                         product=product.rec_name, unit=unit.rec_name))
             elif template.dms_min_quantity and (
                     quantity < template.dms_min_quantity):
-                errors.append(_error('quantity_minimum', position,
+                errors.append(order_error('quantity_minimum', position,
                         product=product.rec_name,
-                        minimum=_number(template.dms_min_quantity)))
+                        minimum=format_quantity(template.dms_min_quantity)))
             elif template.dms_quantity_multiple:
                 ratio = quantity / template.dms_quantity_multiple
                 if abs(ratio - round(ratio)) > 1e-9:
-                    errors.append(_error('quantity_multiple', position,
+                    errors.append(order_error('quantity_multiple', position,
                             product=product.rec_name,
-                            multiple=_number(
+                            multiple=format_quantity(
                                 template.dms_quantity_multiple)))
         return errors, quantity, product
 

@@ -36,6 +36,27 @@ def pricing():
         _price_lists.reset(token)
 
 
+def catalogue_domain(tier, text=None, category=None):
+    """The domain of the products that the dealers of tier (an id or None)
+    may order, whose code or name holds text, of category"""
+    domain = [
+        ('salable', '=', True),
+        ('template.dms_orderable', '=', True),
+        ('template.account_category', '!=', None),
+        ['OR',
+            ('template.dms_tiers', '=', None),
+            ('template.dms_tiers', '=', tier if tier else -1),
+            ],
+        ]
+    if text:
+        domain.append(['OR',
+                ('code', 'ilike', '%' + escape_wildcard(text) + '%'),
+                ('name', 'ilike', '%' + escape_wildcard(text) + '%'),
+                ])
+    if category is not None:
+        domain.append(('categories_all', '=', category))
+    return domain
+
 class PriceList(metaclass=PoolMeta):
     __name__ = 'product.price_list'
 
@@ -148,24 +169,8 @@ class Product(metaclass=PoolMeta):
     @classmethod
     def dms_catalogue_domain(cls, dealer, text=None, category=None):
         "The domain of the products the dealer may order"
-        domain = [
-            ('salable', '=', True),
-            ('template.dms_orderable', '=', True),
-            ('template.account_category', '!=', None),
-            ['OR',
-                ('template.dms_tiers', '=', None),
-                ('template.dms_tiers', '=', dealer.tier.id
-                    if dealer.tier else -1),
-                ],
-            ]
-        if text:
-            domain.append(['OR',
-                    ('code', 'ilike', '%' + escape_wildcard(text) + '%'),
-                    ('name', 'ilike', '%' + escape_wildcard(text) + '%'),
-                    ])
-        if category is not None:
-            domain.append(('categories_all', '=', category))
-        return domain
+        return catalogue_domain(
+            dealer.tier.id if dealer.tier else None, text, category)
 
     @classmethod
     def dms_catalogue_page(cls, dealer, text=None, category=None, page=1,

@@ -12,12 +12,11 @@ from trytond.tools import escape_wildcard
 from trytond.tools.timezone import UTC, get_tzinfo
 
 from dms_dealer.communication_routes import (
-    chat_post, chat_values, shared_file)
-from dms_dealer.ir import MAX_UPLOAD_SIZE as MAX_ATTACHMENT_SIZE
+    chat_values, register_conversation, shared_file)
 from dms_dealer.routes import sale_states
 from dms_dealer.portal import (
     N_, NotFound, register_flash, register_home_section, register_nav,
-    register_templates, route, to_int)
+    register_notification_kind, register_templates, route, to_int)
 
 from .upload import MAX_UPLOAD_SIZE, UploadError, read_rows
 from .xlsx import order_xlsx, orders_xlsx
@@ -28,6 +27,8 @@ STAGE_PROGRESS = [
     'delivered']
 
 register_templates(os.path.join(os.path.dirname(__file__), 'www'))
+register_notification_kind(
+    'alert', N_("Order alerts"), sequence=40, model='dms.order.alert')
 register_nav('catalogue', N_("Catalogue"), sequence=10,
     model='dms.order.intake')
 register_flash('cart_added', N_("The product is in your cart."))
@@ -494,17 +495,9 @@ def order_received(request, portal, sale_id):
     return portal.redirect(portal.url('orders/%s' % sale.id))
 
 
-@route('/orders/<int:sale_id>/chat', methods=('POST',),
-    max_size=MAX_ATTACHMENT_SIZE + 64 * 1024)
-def order_chat(request, portal, sale_id):
-    "A message of the dealer's user to the factory about the order"
-    sale = _order(portal, sale_id)
-    error = chat_post(portal, request, sale)
-    if error:
-        return _order_page(portal, _order(portal, sale_id), status=400,
-            chat_error=error, form=request.form)
-    portal.flash('message_sent')
-    return portal.redirect(portal.url('orders/%s#chat' % sale.id))
+register_conversation('orders/<int:sale_id>', _order,
+    lambda portal, sale_id, error=None, **values: _order_page(
+        portal, _order(portal, sale_id), chat_error=error, **values))
 
 
 @route('/orders/<int:sale_id>/files/<int:attachment_id>')

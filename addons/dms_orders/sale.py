@@ -4,7 +4,7 @@ from trytond.model import Index, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 
-from .intake import _error
+from .intake import order_error
 from .product import pricing
 
 
@@ -196,7 +196,7 @@ class Sale(metaclass=PoolMeta):
             drafts=[cart] if lines else None, check_payload=False)
         if result['status'] == 'duplicate':
             # For a person, a reference used twice is a mistake
-            result = {**result, 'status': 'rejected', 'errors': [_error(
+            result = {**result, 'status': 'rejected', 'errors': [order_error(
                         'reference_used', reference=result[
                             'external_reference'],
                         number=result['number']).as_dict()]}

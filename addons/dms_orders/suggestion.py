@@ -8,7 +8,6 @@ of queries (one aggregate over the order history), not per page view."""
 import datetime as dt
 import json
 import math
-from collections import defaultdict
 
 from sql import Literal, Null
 from sql.aggregate import Count, Max, Min, Sum

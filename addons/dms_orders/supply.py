@@ -10,7 +10,8 @@ from trytond.model import ModelView, dualmethod
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from .intake import _number
+from dms_dealer.formats import format_quantity
+
 
 
 class ShipmentOut(metaclass=PoolMeta):
@@ -127,9 +128,10 @@ class ShipmentOut(metaclass=PoolMeta):
                     unit = product.default_uom
                     lines.append(gettext('dms_orders.msg_supply_waiting',
                             product=product.rec_name,
-                            quantity=_number(unit.round(quantity)),
-                            free=_number(unit.round(max(free[product.id], 0))),
-                            ahead=_number(unit.round(ahead)),
+                            quantity=format_quantity(unit.round(quantity)),
+                            free=format_quantity(
+                                unit.round(max(free[product.id], 0))),
+                            ahead=format_quantity(unit.round(ahead)),
                             unit=unit.symbol))
             notes[sale_id] = '\n'.join(lines) or None
         return notes

@@ -15,10 +15,10 @@ from sql import Literal
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval, If
+from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
-from dms_dealer.portal import format_date
+from dms_dealer.formats import format_date
 
 from .exceptions import StageError
 

@@ -12,15 +12,17 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
-from .tools import SMTPSink, create_dealer, create_tier
+from .tools import (
+    PortalClientMixin, SMTPSink, create_dealer, create_tier)
 
 PASSWORD = 'portal-secret-1'
 BASE_URL = 'https://portal.example.com'
 
 
-class AccountTestCase(RouteTestCase):
+class AccountTestCase(PortalClientMixin, RouteTestCase):
     "Test the dealer administrator's pages"
     module = 'dms_dealer'
+    password = PASSWORD
 
     @classmethod
     def setUpClass(cls):
@@ -77,26 +79,6 @@ class AccountTestCase(RouteTestCase):
                     ('admin@b.example.com', dealer_b, 'admin'),
                     ('buyer@b.example.com', dealer_b, 'buyer'),
                     ]])
-
-    def url(self, path=''):
-        return '/%s/portal/%s' % (self.db_name, path)
-
-    def csrf(self, client):
-        return client.get_cookie('dms_portal_csrf', path=self.url()).value
-
-    def client_for(self, email, password=PASSWORD):
-        client = self.client()
-        client.get(self.url('login'))
-        response = client.post(self.url('login'), data={
-                'email': email, 'password': password,
-                'csrf_token': self.csrf(client)})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-        self.assertEqual(response.location, self.url())
-        return client
-
-    def post(self, client, path, headers=None, **data):
-        return client.post(self.url(path), headers=headers,
-            data={'csrf_token': self.csrf(client), **data})
 
     def users(self):
         with Transaction().start(self.db_name, 0, context={

@@ -15,7 +15,8 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
 from .tools import (
-    PortalTranslationTestMixin, SMTPSink, create_dealer, create_tier)
+    PortalClientMixin, PortalTranslationTestMixin, SMTPSink, create_dealer,
+    create_tier)
 
 PASSWORD = 'portal-secret-1'
 BASE_URL = 'https://portal.example.com'
@@ -23,9 +24,11 @@ BASE_URL = 'https://portal.example.com'
 CLIENT = 'dms-portal:%s'
 
 
-class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
+class PortalTestCase(
+        PortalClientMixin, PortalTranslationTestMixin, RouteTestCase):
     "Test the dealer portal foundations"
     module = 'dms_dealer'
+    password = PASSWORD
 
     @classmethod
     def setUpClass(cls):
@@ -73,23 +76,9 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                         (dealer_b, 'REF-B-1'),
                         ]])
 
-    def url(self, path=''):
-        return '/%s/portal/%s' % (self.db_name, path)
-
-    def cookie(self, client, name):
-        return client.get_cookie(name, path=self.url())
-
-    def csrf(self, client):
-        cookie = self.cookie(client, 'dms_portal_csrf')
-        return cookie.value if cookie else ''
-
     def login(self, client, email='buyer@a.example.com', password=PASSWORD,
             address='192.0.2.1'):
-        environ = {'REMOTE_ADDR': address}
-        client.get(self.url('login'), environ_base=environ)
-        return client.post(self.url('login'), data={
-                'email': email, 'password': password,
-                'csrf_token': self.csrf(client)}, environ_base=environ)
+        return super().login(client, email, password, address=address)
 
     def test_login_page(self):
         "The login page carries a CSRF token and safe headers"
@@ -246,13 +235,19 @@ class PortalTestCase(PortalTranslationTestMixin, RouteTestCase):
                     'Set-Cookie', ''))
 
     def test_home(self):
-        "The home page shows the user's dealer and its unread bulletins"
+        """The home page shows the user's dealer and its unread notifications,
+        and only the cards and links of the modules of the database"""
         client = self.client()
         self.login(client)
         html = client.get(self.url()).get_data(as_text=True)
         self.assertIn('Welcome, Dealer A', html)
-        self.assertIn('id="unread-bulletins">0<', html)
+        self.assertIn('id="unread-notifications">0<', html)
         self.assertNotIn('Dealer B', html)
+        # The bulletins are those of dms_communication, not activated here
+        self.assertNotIn('unread-bulletins', html)
+        self.assertNotIn(self.url('bulletins'), html)
+        self.assertEqual(
+            client.get(self.url('bulletins')).status_code, 404)
 
     def test_language(self):
         "The portal speaks English and Simplified Chinese"

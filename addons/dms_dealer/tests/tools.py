@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from decimal import Decimal
+from http import HTTPStatus
 
 import polib
 from lxml import etree
@@ -207,6 +208,44 @@ class SMTPSink:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.messages
+
+
+class PortalClientMixin:
+    """The portal seen through the test client of a RouteTestCase: its
+    URLs, cookies and CSRF token, and clients signed in"""
+    # The password of the accounts of client_for
+    password = None
+
+    def url(self, path=''):
+        return '/%s/portal/%s' % (self.db_name, path)
+
+    def cookie(self, client, name):
+        return client.get_cookie(name, path=self.url())
+
+    def csrf(self, client):
+        cookie = self.cookie(client, 'dms_portal_csrf')
+        return cookie.value if cookie else ''
+
+    def login(self, client, email, password, address=None):
+        "Post the sign-in form (from the client address) and answer"
+        environ = {'REMOTE_ADDR': address} if address else None
+        client.get(self.url('login'), environ_base=environ)
+        return client.post(self.url('login'), data={
+                'email': email, 'password': password,
+                'csrf_token': self.csrf(client)}, environ_base=environ)
+
+    def client_for(self, email, password=None):
+        "A client signed in as email, on the portal's home page"
+        client = self.client()
+        response = self.login(client, email, password or self.password)
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertEqual(response.location, self.url())
+        return client
+
+    def post(self, client, path, headers=None, **data):
+        "Post the form data with the client's CSRF token"
+        return client.post(self.url(path), headers=headers,
+            data={'csrf_token': self.csrf(client), **data})
 
 
 class PortalTranslationTestMixin:

@@ -3,13 +3,12 @@
 from dms_dealer.tests.tools import ClientViewTestMixin, TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
-from .test_access import AccessMatrixTestMixin
 from .test_intake import IntakeTestMixin
 from .test_tracking import TrackingTestMixin
 
 
 class DmsOrdersTestCase(
-        AccessMatrixTestMixin, IntakeTestMixin, TrackingTestMixin,
+        IntakeTestMixin, TrackingTestMixin,
         ClientViewTestMixin, TranslationTestMixin, ModuleTestCase):
     "Test dms_orders module"
     module = 'dms_orders'

@@ -1,7 +1,6 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 "The portal catalogue, cart and checkout over real HTTP requests"
-import csv
 import datetime as dt
 import io
 import itertools
@@ -18,7 +17,8 @@ from unittest.mock import patch
 
 import openpyxl
 
-from dms_dealer.tests.tools import PortalTranslationTestMixin
+from dms_dealer.tests.tools import (
+    PortalClientMixin, PortalTranslationTestMixin)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction, TransactionError
@@ -28,9 +28,11 @@ from .test_intake import IntakeTestMixin
 PASSWORD = 'portal-secret-1'
 
 
-class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
+class CatalogueTestCase(
+        PortalClientMixin, PortalTranslationTestMixin, RouteTestCase):
     "Test the portal catalogue"
     module = 'dms_orders'
+    password = PASSWORD
 
     @classmethod
     def setUpClass(cls):
@@ -74,18 +76,6 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                     ('upload@a.example.com', cls.dealer_a, 'buyer'),
                     ('orders@a.example.com', cls.dealer_a, 'buyer'),
                     ('reorder@b.example.com', cls.dealer_b, 'buyer')]])
-
-    def url(self, path=''):
-        return '/%s/portal/%s' % (self.db_name, path)
-
-    def client_for(self, email):
-        client = self.client()
-        client.get(self.url('login'))
-        csrf = client.get_cookie('dms_portal_csrf', path=self.url()).value
-        response = client.post(self.url('login'), data={
-                'email': email, 'password': PASSWORD, 'csrf_token': csrf})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-        return client
 
     def rows(self, html):
         return re.findall(
@@ -295,13 +285,6 @@ class CatalogueTestCase(PortalTranslationTestMixin, RouteTestCase):
                                 Product.browse(products), 1))
             transaction.rollback()
 
-
-    def csrf(self, client):
-        return client.get_cookie('dms_portal_csrf', path=self.url()).value
-
-    def post(self, client, path, **data):
-        return client.post(self.url(path),
-            data={'csrf_token': self.csrf(client), **data})
 
     def cart_codes(self, client):
         html = client.get(self.url('cart')).get_data(as_text=True)

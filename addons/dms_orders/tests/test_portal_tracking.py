@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from http import HTTPStatus
 
-from dms_dealer.tests.tools import SMTPSink
+from dms_dealer.tests.tools import PortalClientMixin, SMTPSink
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction, TransactionError
@@ -20,9 +20,10 @@ PASSWORD = 'portal-secret-1'
 ADMIN = 1
 
 
-class PortalTrackingTestCase(RouteTestCase):
+class PortalTrackingTestCase(PortalClientMixin, RouteTestCase):
     "Test the tracking of orders in the portal"
     module = 'dms_orders'
+    password = PASSWORD
 
     @classmethod
     def setUpClass(cls):
@@ -59,25 +60,6 @@ class PortalTrackingTestCase(RouteTestCase):
                     ('buyer@a.example.com', cls.dealer_a, 'buyer'),
                     ('viewer@a.example.com', cls.dealer_a, 'viewer'),
                     ('buyer@b.example.com', cls.dealer_b, 'buyer')]])
-
-    def url(self, path=''):
-        return '/%s/portal/%s' % (self.db_name, path)
-
-    def client_for(self, email):
-        client = self.client()
-        client.get(self.url('login'))
-        response = client.post(self.url('login'), data={
-                'email': email, 'password': PASSWORD,
-                'csrf_token': self.csrf(client)})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-        return client
-
-    def csrf(self, client):
-        return client.get_cookie('dms_portal_csrf', path=self.url()).value
-
-    def post(self, client, path, **data):
-        return client.post(self.url(path),
-            data={'csrf_token': self.csrf(client), **data})
 
     def staff(self, func):
         """Run func() in a committed transaction of the factory's

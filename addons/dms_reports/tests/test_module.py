@@ -3,9 +3,13 @@
 from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .test_access import AccessMatrixTestMixin
 
-class DmsReportsTestCase(TranslationTestMixin, ModuleTestCase):
-    "Test dms_reports module"
+
+class DmsReportsTestCase(
+        AccessMatrixTestMixin, TranslationTestMixin, ModuleTestCase):
+    """Test dms_reports module (it sees every other module: the access
+    tables of all designs are held here)"""
     module = 'dms_reports'
 
 

@@ -225,7 +225,7 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
             for bulletin in bulletins:
                 if len(bulletin.body or '') > MAX_BODY_SIZE:
                     raise BulletinError(gettext(
-                            'dms_dealer.msg_bulletin_body_size',
+                            'dms_communication.msg_bulletin_body_size',
                             bulletin=bulletin.rec_name,
                             size=MAX_BODY_SIZE))
 
@@ -237,7 +237,7 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
             for bulletin in bulletins:
                 if bulletin.state != 'draft':
                     raise BulletinError(gettext(
-                            'dms_dealer.msg_bulletin_delete_published',
+                            'dms_communication.msg_bulletin_delete_published',
                             bulletin=bulletin.rec_name))
 
     @classmethod
@@ -379,28 +379,29 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
     def check_publishable(self):
         if self.audience == 'tiers' and not self.tiers:
             raise BulletinError(gettext(
-                    'dms_dealer.msg_bulletin_no_tiers', bulletin=self.rec_name))
+                    'dms_communication.msg_bulletin_no_tiers',
+                    bulletin=self.rec_name))
         if self.audience == 'territories' and not self.territories:
             raise BulletinError(gettext(
-                    'dms_dealer.msg_bulletin_no_territories',
+                    'dms_communication.msg_bulletin_no_territories',
                     bulletin=self.rec_name))
         if self.audience == 'dealers' and not self.dealers:
             raise BulletinError(gettext(
-                    'dms_dealer.msg_bulletin_no_dealers',
+                    'dms_communication.msg_bulletin_no_dealers',
                     bulletin=self.rec_name))
         if self.kind == 'price':
             if not self.prices:
                 raise BulletinError(gettext(
-                        'dms_dealer.msg_bulletin_no_prices',
+                        'dms_communication.msg_bulletin_no_prices',
                         bulletin=self.rec_name))
             if not self.effective_date:
                 raise BulletinError(gettext(
-                        'dms_dealer.msg_bulletin_no_effective_date',
+                        'dms_communication.msg_bulletin_no_effective_date',
                         bulletin=self.rec_name))
             for line in self.prices:
                 if line.tier and not line.tier.price_list:
                     raise BulletinError(gettext(
-                            'dms_dealer.msg_bulletin_tier_price_list',
+                            'dms_communication.msg_bulletin_tier_price_list',
                             bulletin=self.rec_name, tier=line.tier.rec_name))
 
     @classmethod
@@ -427,7 +428,7 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
             for sub in grouped_slice(to_create, 500):
                 Receipt.create(list(sub))
             Notification.notify_dealers(dealers, 'bulletin', bulletin,
-                'dms_dealer.msg_notification_bulletin',
+                'dms_communication.msg_notification_bulletin',
                 {'title': bulletin._translated('title')},
                 text=bulletin._translated_excerpt())
         today = Date.today()
@@ -473,7 +474,8 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
             return
         Price.apply([p for b in bulletins for p in b.prices])
         cls.write(bulletins, {'prices_applied': True})
-        cls.chat_post(bulletins, 'dms_dealer.msg_bulletin_prices_applied')
+        cls.chat_post(
+            bulletins, 'dms_communication.msg_bulletin_prices_applied')
 
 
 class Bulletin_Tier(ModelSQL):
@@ -568,7 +570,7 @@ class Price(ModelSQL, ModelView):
         t = cls.__table__()
         cls._sql_constraints += [
             ('product_tier_unique', Unique(t, t.bulletin, t.product, t.tier),
-                'dms_dealer.msg_bulletin_price_unique'),
+                'dms_communication.msg_bulletin_price_unique'),
             ]
 
     def get_current_price(self, name):
@@ -680,7 +682,7 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
         cls._order = [('bulletin', 'DESC'), ('dealer', 'ASC'), ('id', 'ASC')]
         cls._sql_constraints += [
             ('bulletin_dealer_unique', Unique(t, t.bulletin, t.dealer),
-                'dms_dealer.msg_bulletin_receipt_unique'),
+                'dms_communication.msg_bulletin_receipt_unique'),
             ]
         cls._sql_indexes.add(Index(t, (t.dealer, Index.Range())))
         cls._buttons.update({
@@ -808,7 +810,7 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
         receipt = cls.mark_read(bulletin, web_user)
         if not bulletin.acknowledgement_required:
             raise BulletinError(gettext(
-                    'dms_dealer.msg_bulletin_no_acknowledgement',
+                    'dms_communication.msg_bulletin_no_acknowledgement',
                     bulletin=bulletin.rec_name))
         if not receipt.acknowledged_at:
             cls.write([receipt], {
@@ -830,9 +832,10 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
         for receipt in receipts:
             by_bulletin[receipt.bulletin].append(receipt)
         for bulletin, bulletin_receipts in by_bulletin.items():
-            message = ('dms_dealer.msg_notification_bulletin_acknowledge'
+            message = (
+                'dms_communication.msg_notification_bulletin_acknowledge'
                 if bulletin.acknowledgement_required
-                else 'dms_dealer.msg_notification_bulletin_reminder')
+                else 'dms_communication.msg_notification_bulletin_reminder')
             Notification.notify_dealers(
                 [r.dealer for r in bulletin_receipts], 'bulletin', bulletin,
                 message, {'title': bulletin._translated('title')},

@@ -17,8 +17,10 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .exceptions import FeedbackError, UploadError
-from .ir import clean_text
+from dms_dealer.exceptions import UploadError
+from dms_dealer.ir import clean_text
+
+from .exceptions import FeedbackError
 
 KINDS = [
     ('demand', "Demand Preference"),
@@ -237,7 +239,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                 for record in records:
                     if len(getattr(record, field) or '') > SIZES[field]:
                         raise FeedbackError(gettext(
-                                'dms_dealer.msg_feedback_size',
+                                'dms_communication.msg_feedback_size',
                                 field=cls.fields_get([field])[field][
                                     'string'],
                                 size=SIZES[field]))
@@ -252,15 +254,17 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
         if mode == 'create':
             # The factory users responsible for the dealer follow it
             Dealer.notify_staff([(r.dealer, r) for r in records],
-                'dms_dealer.msg_feedback_staff_notification', cls.__name__,
-                action=ModelData.get_id('dms_dealer', 'act_feedback_form'),
+                'dms_communication.msg_feedback_staff_notification',
+                cls.__name__, action=ModelData.get_id(
+                    'dms_communication', 'act_feedback_form'),
                 icon='tryton-chat')
             cls._subscribe_responsible(records)
         elif mode == 'write' and field_names and 'answer' in field_names:
             for record in records:
                 if record.answer:
                     Notification.notify_dealers([record.dealer], 'feedback',
-                        record, 'dms_dealer.msg_notification_feedback_answer',
+                        record,
+                        'dms_communication.msg_notification_feedback_answer',
                         {'feedback': record.rec_name},
                         text=Notification.excerpt(record.answer))
 
@@ -284,7 +288,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
         records = [r for r in records if r.state != state]
         for record in records:
             Notification.notify_dealers([record.dealer], 'feedback', record,
-                'dms_dealer.msg_notification_feedback_%s' % state,
+                'dms_communication.msg_notification_feedback_%s' % state,
                 {'feedback': record.rec_name})
 
     @classmethod
@@ -339,17 +343,19 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
             }
         kind = form.get('kind')
         if kind not in dict(KINDS):
-            errors['kind'] = gettext('dms_dealer.msg_feedback_kind')
+            errors['kind'] = gettext('dms_communication.msg_feedback_kind')
             kind = None
         values['kind'] = kind
         for name in ['subject', 'description', 'attribute', 'competitor']:
             text = clean_text(form.get(name))
             if len(text) > SIZES[name]:
-                errors[name] = gettext('dms_dealer.msg_feedback_field_size',
+                errors[name] = gettext(
+                    'dms_communication.msg_feedback_field_size',
                     size=SIZES[name])
             values[name] = text or None
         if not values['subject']:
-            errors['subject'] = gettext('dms_dealer.msg_feedback_required')
+            errors['subject'] = gettext(
+                'dms_communication.msg_feedback_required')
         code = clean_text(form.get('product'))
         values['product'] = None
         if code:
@@ -360,7 +366,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                 values['product'] = products[0].id
             else:
                 errors['product'] = gettext(
-                    'dms_dealer.msg_feedback_product', code=code[:100])
+                    'dms_communication.msg_feedback_product', code=code[:100])
         quantity = clean_text(form.get('estimated_quantity'))
         values['estimated_quantity'] = None
         if quantity:
@@ -368,11 +374,11 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                 values['estimated_quantity'] = int(quantity)
             except ValueError:
                 errors['estimated_quantity'] = gettext(
-                    'dms_dealer.msg_feedback_quantity')
+                    'dms_communication.msg_feedback_quantity')
             else:
                 if not 0 <= values['estimated_quantity'] <= MAX_QUANTITY:
                     errors['estimated_quantity'] = gettext(
-                        'dms_dealer.msg_feedback_quantity')
+                        'dms_communication.msg_feedback_quantity')
         price = clean_text(form.get('competitor_price'))
         values['competitor_price'] = None
         if price:
@@ -382,13 +388,14 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
                     raise InvalidOperation
             except InvalidOperation:
                 errors['competitor_price'] = gettext(
-                    'dms_dealer.msg_feedback_price')
+                    'dms_communication.msg_feedback_price')
             else:
                 values['competitor_price'] = value.quantize(Decimal('0.01'))
         if kind:
             for name in KIND_REQUIRED[kind]:
                 if not values.get(name) and name not in errors:
-                    errors[name] = gettext('dms_dealer.msg_feedback_required')
+                    errors[name] = gettext(
+                        'dms_communication.msg_feedback_required')
         if filename:
             try:
                 Attachment.dms_check_upload(filename, data)

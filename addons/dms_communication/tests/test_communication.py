@@ -14,7 +14,8 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 from trytond.worker import run_task
 
-from .tools import SMTPSink, create_dealer, create_tier
+from dms_dealer.tests.tools import (
+    PortalClientMixin, SMTPSink, create_dealer, create_tier)
 
 PASSWORD = 'portal-secret-1'
 ADMIN = 1
@@ -22,9 +23,10 @@ PNG = b'\x89PNG\r\n\x1a\n' + b'\0' * 64
 XSS = '<script>alert("x")</script>'
 
 
-class CommunicationTestCase(RouteTestCase):
+class CommunicationTestCase(PortalClientMixin, RouteTestCase):
     "Test bulletins, feedback, chat and the inbox in the portal"
-    module = 'dms_dealer'
+    module = 'dms_communication'
+    password = PASSWORD
 
     @classmethod
     def setUpDatabase(cls):
@@ -96,25 +98,6 @@ class CommunicationTestCase(RouteTestCase):
     def tearDownClass(cls):
         super().tearDownClass()
         cls.smtp.__exit__(None, None, None)
-
-    def url(self, path=''):
-        return '/%s/portal/%s' % (self.db_name, path)
-
-    def client_for(self, email):
-        client = self.client()
-        client.get(self.url('login'))
-        response = client.post(self.url('login'), data={
-                'email': email, 'password': PASSWORD,
-                'csrf_token': self.csrf(client)})
-        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
-        return client
-
-    def csrf(self, client):
-        return client.get_cookie('dms_portal_csrf', path=self.url()).value
-
-    def post(self, client, path, **data):
-        return client.post(self.url(path),
-            data={'csrf_token': self.csrf(client), **data})
 
     def staff(self, func):
         """Run func() in a committed transaction of the factory's
@@ -306,7 +289,7 @@ class CommunicationTestCase(RouteTestCase):
         are queued again (with a worker); each arrives once when it is back"""
         from trytond.config import config
 
-        from .tools import free_port
+        from dms_dealer.tests.tools import free_port
         uri = config.get('email', 'uri')
         self.addCleanup(config.set, 'email', 'uri', uri)
         # Nothing listens there

@@ -35,7 +35,9 @@ PROFILES = [
 RESTRICTED = {
     'DMS Integration', 'DMS Integration, linked to a dealer',
     'DMS User, linked to a dealer'}
-MODULES = ['dms_dealer', 'dms_orders', 'dms_campaigns', 'dms_reports']
+MODULES = [
+    'dms_dealer', 'dms_communication', 'dms_orders', 'dms_campaigns',
+    'dms_reports']
 # Fields whose name says they may hold a secret
 SECRET_NAME = re.compile(r'password|token|secret|hash|cookie|(^|_)key$')
 PERMS = ['read', 'write', 'create', 'delete']
@@ -168,7 +170,6 @@ class AccessMatrixTestMixin:
     def test_reference_data_readable(self):
         """Test the reference data of the design is readable by every user
         (its listing is not stale)"""
-        pool = Pool()
         reference = self.reference_data()
         baseline, _ = self.profile_access(sorted(reference))
         self.assertFalse(

@@ -15,7 +15,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import create_dealer, create_tier
+from dms_dealer.tests.tools import create_dealer, create_tier
 
 TIERS = ['GOLD', 'SILVER', 'BRONZE']
 KINDS = ['demand', 'competitor', 'trend', 'quality']
@@ -44,7 +44,7 @@ class DealerIsolationTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        activate_module('dms_dealer')
+        activate_module('dms_communication')
 
     @settings(max_examples=12, deadline=None, derandomize=True,
         database=None, suppress_health_check=[HealthCheck.too_slow])

@@ -23,7 +23,7 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction
 
-from .tools import create_dealer, create_tier
+from dms_dealer.tests.tools import create_dealer, create_tier
 
 # The texts of dealer B the searches look for, and how to change them
 SECRET_FIELDS = {
@@ -87,7 +87,7 @@ def _domain(steps, leaf, operator, value, form):
 class DomainIsolationTestCase(RouteTestCase):
     "Test searches through relations tell nothing of other dealers"
     # A database of its own, with committed data (dropped at the end)
-    module = 'dms_dealer'
+    module = 'dms_communication'
 
     @classmethod
     def setUpDatabase(cls):

@@ -1,0 +1,20 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+from trytond.pool import PoolMeta
+
+
+class Notification(metaclass=PoolMeta):
+    "The dealer's inbox tells of bulletins and of answers to feedback"
+    __name__ = 'dms.dealer.notification'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.kind.selection[0:0] = [
+            ('bulletin', "Bulletins"),
+            ('feedback', "Feedback"),
+            ]
+
+    @classmethod
+    def _resource_models(cls):
+        return super()._resource_models() + ['dms.bulletin', 'dms.feedback']
