@@ -13,12 +13,10 @@ from collections import defaultdict
 from sql import Literal
 
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
-
-from dms_dealer.formats import format_date
 
 from .exceptions import StageError
 
@@ -32,34 +30,6 @@ STAGES = [
     ('cancelled', "Cancelled"),
     ]
 OPEN_STAGES = ['received', 'confirmed', 'in_production', 'ready', 'shipped']
-ORIGINS = [
-    ('staff', "Factory Staff"),
-    ('dealer', "Dealer"),
-    ('integration', "Integration"),
-    ('system', "System"),
-    ]
-
-
-def event_origin():
-    """Who causes what happens now: the portal user, an integrator (a user
-    linked to a dealer), factory staff or the system (cron, root)"""
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    transaction = Transaction()
-    context = transaction.context
-    # Only the portal, which runs as the system, speaks for a web user (see
-    # dms.dealer.current)
-    if context.get('_dms_web_user') and not transaction.user:
-        return 'dealer', None, context['_dms_web_user']
-    if context.get('_cron') or not transaction.user:
-        return 'system', None, None
-    user = transaction.user
-    if User.get_dealer() or ModelData.get_id(
-            'dms_dealer', 'group_dms_integration') in User.get_groups():
-        return 'integration', user, None
-    return 'staff', user, None
-
 
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
@@ -207,7 +177,7 @@ class Sale(metaclass=PoolMeta):
     def _dms_event(cls, sale, kind, **values):
         pool = Pool()
         Event = pool.get('dms.order.event')
-        origin, user, web_user = event_origin()
+        origin, user, web_user = Event.current_origin()
         return Event(
             sale=sale, kind=kind, origin=origin, user=user,
             web_user=web_user, date=dt.datetime.now(), **values)
@@ -387,222 +357,3 @@ class Sale(metaclass=PoolMeta):
             return {s.id: gettext('dms_orders.msg_alert_unallocated')
                 if s.dms_unallocated else None for s in sales}
         return ShipmentOut.dms_waiting_notes(sales)
-
-
-class Event(ModelSQL, ModelView):
-    __string__ = "Dealer Order Event"
-    __name__ = 'dms.order.event'
-    sale = fields.Many2One(
-        'sale.sale', "Order", required=True, readonly=True,
-        ondelete='CASCADE')
-    dealer = fields.Function(
-        fields.Many2One('dms.dealer', "Dealer"), 'get_dealer',
-        searcher='search_dealer')
-    date = fields.Timestamp("Date", required=True, readonly=True)
-    kind = fields.Selection([
-            ('stage', "Stage"),
-            ('promised', "Promised Date"),
-            ('eta', "ETA"),
-            ('shipment', "Shipment"),
-            ('alert', "Alert"),
-            ], "Kind", required=True, readonly=True)
-    stage = fields.Selection(
-        [(None, "")] + STAGES, "Stage", readonly=True,
-        states={
-            'invisible': Eval('kind') != 'stage',
-            })
-    stage_string = stage.translated('stage')
-    date_value = fields.Date(
-        "New Date", readonly=True,
-        states={
-            'invisible': ~Eval('kind').in_(['promised', 'eta']),
-            })
-    shipment = fields.Many2One(
-        'stock.shipment.out', "Shipment", readonly=True,
-        ondelete='SET NULL',
-        states={
-            'invisible': ~Bool(Eval('shipment')),
-            })
-    alert = fields.Many2One(
-        'dms.order.alert', "Alert", readonly=True, ondelete='SET NULL',
-        states={
-            'invisible': ~Bool(Eval('alert')),
-            })
-    origin = fields.Selection(ORIGINS, "Caused By", required=True,
-        readonly=True)
-    origin_string = origin.translated('origin')
-    user = fields.Many2One('res.user', "User", readonly=True,
-        states={
-            'invisible': ~Bool(Eval('user')),
-            })
-    web_user = fields.Many2One('web.user', "Portal User", readonly=True,
-        ondelete='SET NULL',
-        states={
-            'invisible': ~Bool(Eval('web_user')),
-            })
-    note = fields.Char("Note", readonly=True)
-    description = fields.Function(
-        fields.Char("Description"), 'get_description')
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._order = [('date', 'DESC'), ('id', 'DESC')]
-        cls._sql_indexes.add(
-            Index(t, (t.sale, Index.Range()), (t.date, Index.Range())))
-
-    def get_dealer(self, name):
-        return self.sale.dealer.id if self.sale.dealer else None
-
-    @classmethod
-    def search_dealer(cls, name, clause):
-        return [('sale.' + clause[0],) + tuple(clause[1:])]
-
-    def get_description(self, name):
-        "The event in the reader's language"
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        lang = Lang.get()
-        kind = self.kind
-        if kind == 'stage':
-            text = gettext('dms_orders.msg_event_stage',
-                stage=self.stage_string)
-        elif kind in {'eta', 'promised'}:
-            date = '-'
-            if self.date_value and lang.code.startswith('zh'):
-                # As the portal writes dates in a Chinese sentence
-                date = format_date(self.date_value, lang.code)
-            elif self.date_value:
-                date = lang.strftime(self.date_value)
-            text = gettext('dms_orders.msg_event_%s' % kind, date=date)
-        elif kind == 'shipment':
-            shipment = self.shipment
-            note = self.note or 'done'
-            if note == 'done' and shipment and not (
-                    shipment.carrier or shipment.tracking_number):
-                note = 'left'
-            text = gettext('dms_orders.msg_event_shipment_%s' % note,
-                shipment=shipment.number if shipment else '',
-                carrier=(shipment.carrier.rec_name
-                    if shipment and shipment.carrier else '-'),
-                tracking=(shipment.tracking_number
-                    if shipment and shipment.tracking_number else '-'))
-            return text
-        elif kind == 'alert':
-            alert = self.alert
-            text = gettext('dms_orders.msg_event_alert_%s' % (
-                    self.note or 'raised'),
-                alert=alert.kind_string if alert else '')
-            return text
-        else:
-            text = ''
-        if self.note:
-            text = '%s (%s)' % (text, self.note)
-        return text
-
-    @property
-    def author(self):
-        "Who caused the event, for the dealer's eyes"
-        if self.web_user:
-            return self.web_user.email
-        return self.origin_string
-
-
-class ShipmentOut(metaclass=PoolMeta):
-    __name__ = 'stock.shipment.out'
-    carrier = fields.Many2One(
-        'carrier', "Carrier", ondelete='RESTRICT',
-        states={
-            'readonly': Eval('state') == 'cancelled',
-            })
-    tracking_number = fields.Char(
-        "Tracking Number",
-        states={
-            'readonly': Eval('state') == 'cancelled',
-            })
-    dms_exception = fields.Char(
-        "Delivery Exception",
-        states={
-            'readonly': Eval('state') == 'cancelled',
-            },
-        help="What went wrong on the way (damaged, lost, refused...): the "
-        "dealer order gets an alert until it is cleared.")
-
-    def _dms_sales(self):
-        pool = Pool()
-        SaleLine = pool.get('sale.line')
-        return {
-            m.origin.sale for m in self.outgoing_moves
-            if isinstance(m.origin, SaleLine)}
-
-    @classmethod
-    def _dms_sales_of(cls, shipments):
-        sales = set()
-        for shipment in shipments:
-            sales.update(shipment._dms_sales())
-        return [s for s in sales if s.dealer]
-
-    @classmethod
-    def on_write(cls, shipments, values):
-        callbacks = super().on_write(shipments, values)
-        if 'dms_exception' in values:
-            before = {s.id: s.dms_exception for s in shipments}
-
-            def log():
-                pool = Pool()
-                Sale = pool.get('sale.sale')
-                events = []
-                for shipment in cls.browse(list(before)):
-                    if bool(shipment.dms_exception) == bool(
-                            before[shipment.id]):
-                        continue
-                    note = 'exception' if shipment.dms_exception else (
-                        'exception_cleared')
-                    for sale in cls._dms_sales_of([shipment]):
-                        events.append(Sale._dms_event(
-                                sale, 'shipment', shipment=shipment,
-                                note=note))
-                Sale._dms_save_events(events)
-            callbacks.append(log)
-        return callbacks
-
-    @classmethod
-    def on_modification(cls, mode, shipments, field_names=None):
-        pool = Pool()
-        Sale = pool.get('sale.sale')
-        Event = pool.get('dms.order.event')
-        super().on_modification(mode, shipments, field_names=field_names)
-        if mode == 'delete' or Transaction().context.get('_dms_tracking'):
-            return
-        if mode == 'create' or field_names & {'state', 'planned_date'}:
-            sales = cls._dms_sales_of(shipments)
-            if sales:
-                Sale.dms_track(sales)
-                # The ETA follows the planned dates of the shipments still
-                # to leave: not on every step of the picking, which would
-                # undo the ETA a planner set
-                left = {'shipped', 'done', 'cancelled'}
-                if (mode == 'create' or 'planned_date' in field_names
-                        or any(s.state in left for s in shipments)):
-                    Sale.dms_follow_shipments(sales)
-            if mode == 'write' and 'state' in field_names:
-                # Shipped in one step (done) or two (shipped, done): the
-                # event once, when it leaves
-                leaving = [
-                    s for s in shipments if s.state in {'shipped', 'done'}]
-                logged = {e.shipment.id for e in Event.search([
-                            ('shipment', 'in', [s.id for s in leaving]),
-                            ('kind', '=', 'shipment'),
-                            ('note', '=', 'done'),
-                            ])} if leaving else set()
-                events = []
-                for shipment in leaving:
-                    if shipment.id in logged:
-                        continue
-                    for sale in shipment._dms_sales():
-                        if sale.dealer:
-                            events.append(Sale._dms_event(
-                                    sale, 'shipment', shipment=shipment,
-                                    note='done'))
-                Sale._dms_save_events(events)
