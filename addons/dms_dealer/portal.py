@@ -59,43 +59,39 @@ _home_cards = []
 _notification_kinds = []
 
 
+def _register(registry, entry):
+    """Add entry (sequence, name, ...) to registry once (a module may be
+    imported again), in the order of sequence and name"""
+    if entry not in registry:
+        registry.append(entry)
+        registry.sort(key=lambda e: e[:2])
+
+
 def register_nav(path, label, sequence=50, admin=False, model=None):
     """Add a link to the portal's navigation (label marked with N_), for the
     dealer's administrators only when admin is set, in the databases where
     model exists"""
-    entry = (sequence, path, label, admin, model)
-    if entry not in _nav:
-        _nav.append(entry)
-        _nav.sort()
+    _register(_nav, (sequence, path, label, admin, model))
 
 
 def register_home_section(template, values, sequence=50, model=None):
     """Add a section to the home page: template is rendered with the
     values returned by values(portal), in the databases where model (of the
     module adding it) exists"""
-    entry = (sequence, template, values, model)
-    if entry not in _home_sections:
-        _home_sections.append(entry)
-        _home_sections.sort(key=lambda e: e[:2])
+    _register(_home_sections, (sequence, template, values, model))
 
 
 def register_home_card(template, values, sequence=50, model=None):
     """Add a card to the figures at the top of the home page, as
     register_home_section"""
-    entry = (sequence, template, values, model)
-    if entry not in _home_cards:
-        _home_cards.append(entry)
-        _home_cards.sort(key=lambda e: e[:2])
+    _register(_home_cards, (sequence, template, values, model))
 
 
 def register_notification_kind(kind, label, sequence=50, model=None):
     """Show the inbox's notifications of kind (a value of the kind of
     dms.dealer.notification) under label (marked with N_), in the databases
     where model exists"""
-    entry = (sequence, kind, label, model)
-    if entry not in _notification_kinds:
-        _notification_kinds.append(entry)
-        _notification_kinds.sort()
+    _register(_notification_kinds, (sequence, kind, label, model))
 
 
 def register_templates(directory):
