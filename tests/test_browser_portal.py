@@ -1,6 +1,6 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""The dealer portal in a real browser: the portal routes of dms_dealer
+"""The dealer portal in a real browser: the portal routes of dms_portal
 served by a real trytond on the demo database, driven by Playwright in
 Debian's headless Chromium.  A buyer of dealer D0001 signs in (after a wrong
 password), checks the home page against the database read over XML-RPC,

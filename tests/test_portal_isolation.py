@@ -93,7 +93,7 @@ PREFIX = '/<database_name>/portal'
 
 def portal_rules():
     "The portal's routes as registered in Tryton's WSGI application"
-    import dms_dealer.routes  # noqa: F401
+    import dms_portal.routes  # noqa: F401
     import dms_communication.routes  # noqa: F401
     import dms_orders.routes  # noqa: F401
     from trytond.wsgi import app

@@ -58,8 +58,8 @@ import translations_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = [
-    'dms_dealer', 'dms_communication', 'dms_orders', 'dms_campaigns',
-    'dms_reports']
+    'dms_dealer', 'dms_portal', 'dms_communication', 'dms_orders',
+    'dms_campaigns', 'dms_reports']
 LANG = 'zh_CN'
 DB = 'translations'
 
@@ -75,9 +75,11 @@ OVERRIDES = {
         'product': None,
         'product_price_list': None,
         'account_credit_limit': None,
-        'web_user': None,
         'country': ['country.country', 'country.subdivision'],
         'currency': ['currency.currency'],
+        },
+    'dms_portal': {
+        'web_user': None,
         },
     'dms_orders': {
         'carrier': None,

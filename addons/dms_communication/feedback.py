@@ -17,8 +17,8 @@ from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from dms_dealer.exceptions import UploadError
-from dms_dealer.ir import clean_text
+from dms_portal.exceptions import UploadError
+from dms_portal.ir import clean_text
 
 from .exceptions import FeedbackError
 

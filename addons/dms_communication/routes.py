@@ -6,22 +6,18 @@ import os
 
 from werkzeug.wrappers import Response
 
-from dms_dealer.communication_routes import (
+from dms_portal.conversation import (
     chat_values, read_upload, register_conversation, shared_file)
-from dms_dealer.ir import MAX_UPLOAD_SIZE, UPLOAD_TYPES
-from dms_dealer.portal import (
+from dms_portal.ir import MAX_UPLOAD_SIZE, UPLOAD_TYPES
+from dms_portal.portal import (
     N_, NotFound, register_flash, register_home_card, register_nav,
-    register_notification_kind, register_templates, route, to_int)
+    register_templates, route, to_int)
 
 PAGE_SIZE = 25
 
 register_templates(os.path.join(os.path.dirname(__file__), 'www'))
 register_nav('bulletins', N_("Bulletins"), sequence=40, model='dms.bulletin')
 register_nav('feedback', N_("Feedback"), sequence=45, model='dms.feedback')
-register_notification_kind(
-    'bulletin', N_("Bulletins"), sequence=10, model='dms.bulletin')
-register_notification_kind(
-    'feedback', N_("Feedback"), sequence=20, model='dms.feedback')
 register_flash('bulletin_acknowledged', N_(
         "Thank you: the factory sees that you have taken note."))
 register_flash('feedback_sent', N_(

@@ -12,7 +12,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import DealerAccessError, DealerValidationError
+from .exceptions import DealerValidationError
 
 STATES = [
     ('prospect', "Prospect"),
@@ -117,8 +117,6 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
     tier_history = fields.One2Many(
         'dms.dealer.tier.history', 'dealer', "Tier History", readonly=True,
         order=[('date', 'DESC'), ('id', 'DESC')])
-    web_users = fields.One2Many(
-        'web.user', 'dealer', "Portal Users", states=_states)
     sales = fields.One2Many(
         'sale.sale', 'dealer', "Sales", readonly=True,
         order=[('sale_date', 'DESC NULLS FIRST'), ('id', 'DESC')])
@@ -265,28 +263,11 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
 
     @classmethod
     def current(cls):
-        """Return the dealer of the current portal web user or res.user
-
-        The portal sets ``_dms_web_user`` in the context to the id of the
-        authenticated web.user; otherwise the dealer linked to the
-        transaction user is returned.  ``None`` means no dealer scope
-        (factory staff or root)."""
+        """Return the dealer of the current user: the dealer linked to the
+        transaction user (dms_portal adds the portal's web user).  ``None``
+        means no dealer scope (factory staff or root)."""
         pool = Pool()
-        WebUser = pool.get('web.user')
         User = pool.get('res.user')
-        transaction = Transaction()
-        # Only the portal, which runs as the system, speaks for a web user:
-        # RPC drops private context keys, but Tryton's REST API keeps them
-        web_user_id = (transaction.context.get('_dms_web_user')
-            if not transaction.user else None)
-        if web_user_id is not None:
-            web_user = WebUser(web_user_id)
-            if (not web_user.active or not web_user.dealer
-                    or web_user.dealer.state not in {'active', 'suspended'}):
-                # Fail closed: a portal session never gets an unscoped view
-                raise DealerAccessError(gettext(
-                        'dms_dealer.msg_web_user_no_dealer'))
-            return web_user.dealer
         dealer_id = User.get_dealer()
         if dealer_id is not None:
             return cls(dealer_id)
@@ -418,7 +399,6 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
         default.setdefault('code', None)
         default.setdefault('state', 'prospect')
         default.setdefault('tier_history')
-        default.setdefault('web_users')
         default.setdefault('sales')
         default.setdefault('since_date')
         return super().copy(dealers, default=default)
@@ -456,12 +436,7 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('terminated')
     def terminate(cls, dealers):
-        pool = Pool()
-        WebUser = pool.get('web.user')
-        # A terminated dealer loses access to the portal
-        users = [u for d in dealers for u in d.web_users if u.active]
-        if users:
-            WebUser.write(users, {'active': False})
+        pass
 
     @classmethod
     @ModelView.button_action('dms_dealer.wizard_dealer_change_tier')

@@ -16,21 +16,5 @@ class DealerStateError(UserError):
     pass
 
 
-class DealerAccessError(UserError):
-    pass
-
-
-class PortalAccountError(UserError):
-    "A dealer admin's change to its portal users or addresses is refused"
-
-
-class UploadError(UserError):
-    "A file uploaded from the portal is refused"
-
-
-class ChatError(UserError):
-    "A message posted from the portal is refused"
-
-
 class SearchDomainError(UserError):
     "A search whose domain or order is not valid"

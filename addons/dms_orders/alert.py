@@ -22,7 +22,7 @@ from trytond.tools import grouped_slice
 from trytond.tools.email_ import set_from_header
 from trytond.transaction import Transaction
 
-from dms_dealer.mailer import message_id, retry_context, send_now
+from dms_portal.mailer import message_id, retry_context, send_now
 
 from .tracking import OPEN_STAGES, STAGES
 

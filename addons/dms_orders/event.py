@@ -8,7 +8,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
 
-from dms_dealer.formats import format_date
+from dms_portal.formats import format_date
 
 from .tracking import STAGES
 
@@ -146,13 +146,13 @@ class Event(ModelSQL, ModelView):
         root)"""
         pool = Pool()
         User = pool.get('res.user')
+        WebUser = pool.get('web.user')
         ModelData = pool.get('ir.model.data')
         transaction = Transaction()
         context = transaction.context
-        # Only the portal, which runs as the system, speaks for a web user
-        # (see dms.dealer.current)
-        if context.get('_dms_web_user') and not transaction.user:
-            return 'dealer', None, context['_dms_web_user']
+        web_user_id = WebUser.dms_current_id()
+        if web_user_id:
+            return 'dealer', None, web_user_id
         if context.get('_cron') or not transaction.user:
             return 'system', None, None
         user = transaction.user

@@ -27,7 +27,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, TransactionError, without_check_access)
 
-from dms_dealer.formats import format_quantity
+from dms_portal.formats import format_quantity
 
 from .exceptions import IntakeError
 from .product import pricing

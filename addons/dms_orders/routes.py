@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 from trytond.tools import escape_wildcard
 from trytond.tools.timezone import UTC, get_tzinfo
 
-from dms_dealer.communication_routes import (
+from dms_portal.conversation import (
     chat_values, register_conversation, shared_file)
-from dms_dealer.routes import sale_states
-from dms_dealer.portal import (
+from dms_portal.routes import sale_states
+from dms_portal.portal import (
     N_, NotFound, register_flash, register_home_section, register_nav,
-    register_notification_kind, register_templates, route, to_int)
+    register_templates, route, to_int)
 
 from .upload import MAX_UPLOAD_SIZE, UploadError, read_rows
 from .xlsx import order_xlsx, orders_xlsx
@@ -27,8 +27,6 @@ STAGE_PROGRESS = [
     'delivered']
 
 register_templates(os.path.join(os.path.dirname(__file__), 'www'))
-register_notification_kind(
-    'alert', N_("Order alerts"), sequence=40, model='dms.order.alert')
 register_nav('catalogue', N_("Catalogue"), sequence=10,
     model='dms.order.intake')
 register_flash('cart_added', N_("The product is in your cart."))

@@ -10,7 +10,7 @@ from trytond.model import ModelView, dualmethod
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
-from dms_dealer.formats import format_quantity
+from dms_portal.formats import format_quantity
 
 
 

@@ -12,7 +12,7 @@ import io
 import zipfile
 from decimal import Decimal
 
-from dms_dealer.portal import N_
+from dms_portal.portal import N_
 
 MAX_UPLOAD_SIZE = 2 * 1024 * 1024
 MAX_ROWS = 200

@@ -9,7 +9,7 @@ import re
 
 import xlsxwriter
 
-from dms_dealer.portal import N_
+from dms_portal.portal import N_
 
 OPTIONS = {
     'in_memory': True,

@@ -21,7 +21,7 @@ import time
 import unittest
 import xmlrpc.client
 
-from dms_dealer.tests.tools import SMTPSink
+from dms_portal.tests.tools import SMTPSink
 from tests.fixtures import DEMO_LOGINS, DemoServer, _backend, free_port
 from tests.test_portal_concurrency import PortalClient
 

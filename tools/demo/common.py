@@ -15,8 +15,8 @@ from trytond.transaction import Transaction
 
 
 MODULES = [
-    'dms_dealer', 'dms_communication', 'dms_orders', 'dms_campaigns',
-    'dms_reports']
+    'dms_dealer', 'dms_portal', 'dms_communication', 'dms_orders',
+    'dms_campaigns', 'dms_reports']
 LANGUAGES = ['en', 'zh_CN']
 SIZES = {
     # generated dealers, products and sale lines added to the demo

@@ -14,8 +14,8 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 from trytond.worker import run_task
 
-from dms_dealer.tests.tools import (
-    PortalClientMixin, SMTPSink, create_dealer, create_tier)
+from dms_dealer.tests.tools import create_dealer, create_tier
+from dms_portal.tests.tools import PortalClientMixin, SMTPSink
 
 PASSWORD = 'portal-secret-1'
 ADMIN = 1
@@ -289,7 +289,7 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
         are queued again (with a worker); each arrives once when it is back"""
         from trytond.config import config
 
-        from dms_dealer.tests.tools import free_port
+        from dms_portal.tests.tools import free_port
         uri = config.get('email', 'uri')
         self.addCleanup(config.set, 'email', 'uri', uri)
         # Nothing listens there
@@ -637,7 +637,7 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
                 'file': (io.BytesIO(b'#!/bin/sh'), 'run.sh')})
         self.assertEqual(response.status_code, 400)
         # Over the size limit: refused by the model, or by the request size
-        from dms_dealer.ir import MAX_UPLOAD_SIZE
+        from dms_portal.ir import MAX_UPLOAD_SIZE
         response = buyer_a.post(self.url(path), data={
                 'csrf_token': self.csrf(buyer_a), 'content': 'Big photo',
                 'file': (io.BytesIO(PNG + b'\0' * MAX_UPLOAD_SIZE),

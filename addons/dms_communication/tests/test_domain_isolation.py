@@ -275,7 +275,7 @@ class DomainIsolationTestCase(RouteTestCase):
         """The bus gives a user its own notifications only, and the
         conversations of the records it may read; users linked to a dealer
         none"""
-        from dms_dealer.bus import Bus
+        from dms_portal.bus import Bus
         with Transaction().start(DB_NAME, 0):
             pool = Pool()
             Sale = pool.get('sale.sale')

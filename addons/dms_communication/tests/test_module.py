@@ -4,8 +4,8 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from dms_dealer.tests.tools import (
-    ClientViewTestMixin, PortalTranslationTestMixin, TranslationTestMixin,
-    create_dealer, create_tier)
+    ClientViewTestMixin, TranslationTestMixin, create_dealer, create_tier)
+from dms_portal.tests.tools import PortalTranslationTestMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction

@@ -234,15 +234,10 @@ class DmsDealerTestCase(
         pool = Pool()
         Dealer = pool.get('dms.dealer')
         Date = pool.get('ir.date')
-        WebUser = pool.get('web.user')
         company = create_company()
         with set_company(company):
             tier = create_tier(company, 'GOLD')
             dealer = create_dealer(company, 'D1', tier=tier)
-            user, = WebUser.create([{
-                        'email': 'buyer@d1.example.com',
-                        'dealer': dealer.id,
-                        }])
             self.assertEqual(dealer.state, 'prospect')
 
             Dealer.activate([dealer])
@@ -259,8 +254,6 @@ class DmsDealerTestCase(
 
             Dealer.terminate([dealer])
             self.assertEqual(dealer.state, 'terminated')
-            user = WebUser(user.id)
-            self.assertFalse(user.active)
 
             # Terminated is final
             Dealer.activate([dealer])
@@ -394,73 +387,25 @@ class DmsDealerTestCase(
             self.assertEqual(party.sale_price_list, new_list)
 
     @with_transaction()
-    def test_web_user_dealer(self):
-        "Test portal accounts linked to a dealer"
-        pool = Pool()
-        WebUser = pool.get('web.user')
-        company = create_company()
-        with set_company(company):
-            dealer = create_dealer(company, 'D1')
-            user, = WebUser.create([{
-                        'email': 'admin@d1.example.com',
-                        'dealer': dealer.id,
-                        }])
-            self.assertEqual(user.party, dealer.party)
-            self.assertEqual(user.dealer_role, 'buyer')
-            self.assertEqual(dealer.web_users, (user,))
-            with self.assertRaisesRegex(
-                    ValidationError, 'required for field "Dealer Role"'):
-                WebUser.write([user], {'dealer_role': None})
-
-    @with_transaction()
     def test_current_dealer(self):
-        "Test the dealer of the current portal session or user"
+        "Test the dealer of the current user"
         pool = Pool()
         Dealer = pool.get('dms.dealer')
         User = pool.get('res.user')
-        WebUser = pool.get('web.user')
         company = create_company()
         with set_company(company):
             tier = create_tier(company, 'GOLD')
             dealer = create_dealer(company, 'D1', tier=tier)
             Dealer.activate([dealer])
-            web_user, orphan = WebUser.create([{
-                        'email': 'buyer@d1.example.com',
-                        'dealer': dealer.id,
-                        }, {
-                        'email': 'nobody@example.com',
-                        }])
-            user, = User.create([{
-                        'login': 'd1', 'dealer': dealer.id}])
+            user, staff = User.create([
+                    {'login': 'd1', 'dealer': dealer.id},
+                    {'login': 'staff'}])
 
             self.assertIsNone(Dealer.current())
-            # The portal runs as the system
-            with Transaction().set_user(0), Transaction().set_context(
-                    _dms_web_user=web_user.id):
-                self.assertEqual(Dealer.current(), dealer)
-            with Transaction().set_user(0), Transaction().set_context(
-                    _dms_web_user=orphan.id):
-                with self.assertRaisesRegex(UserError, "not linked"):
-                    Dealer.current()
             with Transaction().set_user(user.id):
                 self.assertEqual(Dealer.current(), dealer)
-            # A user cannot pass for a web user (Tryton's REST API keeps
-            # private context keys)
-            with Transaction().set_user(user.id), Transaction().set_context(
-                    _dms_web_user=orphan.id):
-                self.assertEqual(Dealer.current(), dealer)
-            other_user, = User.create([{'login': 'staff'}])
-            with Transaction().set_user(other_user.id), \
-                    Transaction().set_context(_dms_web_user=web_user.id):
+            with Transaction().set_user(staff.id):
                 self.assertIsNone(Dealer.current())
-
-            # A terminated dealer's portal session is closed
-            Dealer.terminate([dealer])
-            WebUser.write([web_user], {'active': True})
-            with Transaction().set_user(0), Transaction().set_context(
-                    _dms_web_user=web_user.id):
-                with self.assertRaises(UserError):
-                    Dealer.current()
 
     @with_transaction()
     def test_sale_dealer_from_party(self):

@@ -17,7 +17,7 @@ from unittest.mock import patch
 
 import openpyxl
 
-from dms_dealer.tests.tools import (
+from dms_portal.tests.tools import (
     PortalClientMixin, PortalTranslationTestMixin)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase

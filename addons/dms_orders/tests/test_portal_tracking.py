@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from http import HTTPStatus
 
-from dms_dealer.tests.tools import PortalClientMixin, SMTPSink
+from dms_portal.tests.tools import PortalClientMixin, SMTPSink
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME, RouteTestCase
 from trytond.transaction import Transaction, TransactionError

@@ -36,8 +36,8 @@ RESTRICTED = {
     'DMS Integration', 'DMS Integration, linked to a dealer',
     'DMS User, linked to a dealer'}
 MODULES = [
-    'dms_dealer', 'dms_communication', 'dms_orders', 'dms_campaigns',
-    'dms_reports']
+    'dms_dealer', 'dms_portal', 'dms_communication', 'dms_orders',
+    'dms_campaigns', 'dms_reports']
 # Fields whose name says they may hold a secret
 SECRET_NAME = re.compile(r'password|token|secret|hash|cookie|(^|_)key$')
 PERMS = ['read', 'write', 'create', 'delete']

@@ -56,7 +56,6 @@ _catalogs = {}
 _nav = []
 _home_sections = []
 _home_cards = []
-_notification_kinds = []
 
 
 def _register(registry, entry):
@@ -86,12 +85,6 @@ def register_home_card(template, values, sequence=50, model=None):
     register_home_section"""
     _register(_home_cards, (sequence, template, values, model))
 
-
-def register_notification_kind(kind, label, sequence=50, model=None):
-    """Show the inbox's notifications of kind (a value of the kind of
-    dms.dealer.notification) under label (marked with N_), in the databases
-    where model exists"""
-    _register(_notification_kinds, (sequence, kind, label, model))
 
 
 def register_templates(directory):
@@ -309,10 +302,13 @@ class Portal:
             if not model or self.has_model(model)]
 
     def notification_kinds(self):
-        "{kind: label} of the inbox's notifications"
-        return {kind: self._(label)
-            for _, kind, label, model in _notification_kinds
-            if not model or self.has_model(model)}
+        """{kind: label} of the inbox's notifications: the kind selection of
+        dms.dealer.notification (each module adds its kinds in its own
+        __setup__) in the words of the portal's language"""
+        Notification = self.pool.get('dms.dealer.notification')
+        with Transaction().set_context(language=self.lang):
+            return dict(
+                Notification.fields_get(['kind'])['kind']['selection'])
 
     def has_model(self, model):
         "Whether the module of model is activated in the database"

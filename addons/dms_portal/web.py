@@ -83,6 +83,16 @@ class User(metaclass=PoolMeta):
             if not self.party:
                 self.party = self.dealer.party
 
+    @classmethod
+    def dms_current_id(cls):
+        "The id of the web user the portal's transaction works for, or None"
+        transaction = Transaction()
+        # Only the portal, which runs as the system, speaks for a web user:
+        # RPC drops private context keys, but Tryton's REST API keeps them
+        if transaction.user:
+            return None
+        return transaction.context.get('_dms_web_user')
+
     @property
     def dms_can_order(self):
         return (bool(self.dealer) and self.dealer.state == 'active'
@@ -326,7 +336,7 @@ class User(metaclass=PoolMeta):
 
     def _dms_check_admin(self):
         if not self.dms_is_admin or not self.dms_can_login:
-            raise PortalAccountError(gettext('dms_dealer.msg_portal_admin_only'))
+            raise PortalAccountError(gettext('dms_portal.msg_portal_admin_only'))
 
     def dms_dealer_users(self):
         "The portal accounts of the administrator's dealer, active or not"
@@ -342,17 +352,17 @@ class User(metaclass=PoolMeta):
         email = (email or '').strip().lower()
         if role not in dict(ROLES):
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_role_invalid'))
+                gettext('dms_portal.msg_portal_role_invalid'))
         if len(email) > 254 or not EMAIL.match(email):
             raise PortalAccountError(gettext(
-                    'dms_dealer.msg_portal_email_invalid', email=email[:254]))
+                    'dms_portal.msg_portal_email_invalid', email=email[:254]))
         with Transaction().set_context(active_test=False):
             existing = self.search([('email', '=', email)], limit=1)
         if existing:
             existing, = existing
             if existing.dealer == self.dealer:
                 raise PortalAccountError(gettext(
-                        'dms_dealer.msg_portal_email_taken', email=email))
+                        'dms_portal.msg_portal_email_taken', email=email))
             # An account elsewhere: the inviter is answered as for a new
             # address (the form does not tell who has an account) and the
             # address is told why nothing changed
@@ -383,9 +393,9 @@ class User(metaclass=PoolMeta):
         Lang = pool.get('ir.lang')
         languages = self.languages or [Lang.get()]
         with Transaction().set_context(language=languages[0].code):
-            subject = gettext('dms_dealer.msg_portal_invitation_notice_subject',
+            subject = gettext('dms_portal.msg_portal_invitation_notice_subject',
                 dealer=inviter.dealer.rec_name)
-            body = gettext('dms_dealer.msg_portal_invitation_notice_body',
+            body = gettext('dms_portal.msg_portal_invitation_notice_body',
                 inviter=inviter.email, email=self.email,
                 dealer=inviter.dealer.rec_name)
         msg = EmailMessage()
@@ -404,14 +414,14 @@ class User(metaclass=PoolMeta):
         self._dms_check_admin()
         if user.dealer != self.dealer:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_user_other_dealer'))
+                gettext('dms_portal.msg_portal_user_other_dealer'))
         if user == self:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_user_self'))
+                gettext('dms_portal.msg_portal_user_self'))
         if action == 'role':
             if role not in dict(ROLES):
                 raise PortalAccountError(
-                    gettext('dms_dealer.msg_portal_role_invalid'))
+                    gettext('dms_portal.msg_portal_role_invalid'))
             user.dealer_role = role
         elif action in {'deactivate', 'activate'}:
             user.active = action == 'activate'
@@ -420,7 +430,7 @@ class User(metaclass=PoolMeta):
                 Session.delete(Session.search([('user', '=', user.id)]))
         else:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_role_invalid'))
+                gettext('dms_portal.msg_portal_role_invalid'))
         user.save()
 
     def dms_delivery_addresses(self):
@@ -442,27 +452,27 @@ class User(metaclass=PoolMeta):
         party = self.dealer.party
         if address is not None and address.party != party:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_other_dealer'))
+                gettext('dms_portal.msg_portal_address_other_dealer'))
         texts = {}
         for name, size in ADDRESS_SIZES.items():
             text = (values.get(name) or '').strip()
             if len(text) > size:
                 raise PortalAccountError(gettext(
-                        'dms_dealer.msg_portal_address_too_long',
+                        'dms_portal.msg_portal_address_too_long',
                         field=Address.fields_get([name])[name]['string'],
                         size=size))
             texts[name] = text
         if not texts['street']:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_street_required'))
+                gettext('dms_portal.msg_portal_address_street_required'))
         if not texts['city']:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_city_required'))
+                gettext('dms_portal.msg_portal_address_city_required'))
         countries = Country.search(
             [('id', '=', _id(values.get('country')))], limit=1)
         if not countries:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_country_invalid'))
+                gettext('dms_portal.msg_portal_address_country_invalid'))
         country, = countries
         subdivision = None
         if values.get('subdivision'):
@@ -476,7 +486,7 @@ class User(metaclass=PoolMeta):
             subdivisions = Subdivision.search(domain, limit=1)
             if not subdivisions:
                 raise PortalAccountError(gettext(
-                        'dms_dealer.msg_portal_address_subdivision_invalid'))
+                        'dms_portal.msg_portal_address_subdivision_invalid'))
             subdivision, = subdivisions
         if address is None:
             address = Address(party=party, delivery=True)
@@ -495,10 +505,10 @@ class User(metaclass=PoolMeta):
         self._dms_check_admin()
         if address.party != self.dealer.party:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_other_dealer'))
+                gettext('dms_portal.msg_portal_address_other_dealer'))
         if self.dms_delivery_addresses() == [address]:
             raise PortalAccountError(
-                gettext('dms_dealer.msg_portal_address_last'))
+                gettext('dms_portal.msg_portal_address_last'))
         address.active = False
         address.save()
 

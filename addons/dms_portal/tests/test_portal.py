@@ -14,9 +14,10 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
+from dms_dealer.tests.tools import create_dealer, create_tier
+
 from .tools import (
-    PortalClientMixin, PortalTranslationTestMixin, SMTPSink, create_dealer,
-    create_tier)
+    PortalClientMixin, PortalTranslationTestMixin, SMTPSink)
 
 PASSWORD = 'portal-secret-1'
 BASE_URL = 'https://portal.example.com'
@@ -27,7 +28,7 @@ CLIENT = 'dms-portal:%s'
 class PortalTestCase(
         PortalClientMixin, PortalTranslationTestMixin, RouteTestCase):
     "Test the dealer portal foundations"
-    module = 'dms_dealer'
+    module = 'dms_portal'
     password = PASSWORD
 
     @classmethod

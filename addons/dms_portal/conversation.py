@@ -1,8 +1,9 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-"""Dealer portal: the inbox and the conversation panel of the pages of
-orders, bulletins and feedback.  Every query is scoped with the user of the
-session: anything else is a 404."""
+"""Dealer portal: the conversation panel and the shared files of the pages
+of other modules (orders, bulletins, feedback), and the checks of uploaded
+files.  Every query is scoped with the user of the session: anything else is
+a 404."""
 import re
 import unicodedata
 
@@ -11,17 +12,7 @@ from werkzeug.wrappers import Response
 from trytond.exceptions import UserError
 
 from .ir import MAX_MESSAGE_SIZE, MAX_UPLOAD_SIZE, UPLOAD_TYPES
-from .portal import (
-    N_, NotFound, register_flash, register_nav, register_notification_kind,
-    route, to_int)
-
-PAGE_SIZE = 25
-
-register_nav('inbox', N_("Inbox"), sequence=50)
-register_notification_kind('chat', N_("Messages"), sequence=30)
-register_flash('message_sent', N_("Your message is sent."))
-register_flash('preferences_saved', N_("Your e-mail preferences are saved."))
-register_flash('inbox_read', N_("All notifications are marked as read."))
+from .portal import NotFound, route
 
 
 def download(attachment):
@@ -115,63 +106,3 @@ def shared_file(portal, resource, attachment_id, all_=False):
     if not files:
         raise NotFound()
     return download(files[0])
-
-
-# Inbox
-
-@route('/inbox')
-def inbox(request, portal):
-    pool = portal.pool
-    Notification = pool.get('dms.dealer.notification')
-    _ = portal._
-    kinds = portal.notification_kinds()
-    kind = request.args.get('kind')
-    if kind not in kinds:
-        kind = None
-    page = to_int(request.args.get('page'), 1, minimum=1)
-    domain = [('user', '=', portal.user.id)]
-    if kind:
-        domain.append(('kind', '=', kind))
-    records = Notification.search(domain,
-        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
-    more = len(records) > PAGE_SIZE
-    return portal.render('inbox.html', notifications=records[:PAGE_SIZE],
-        kinds=kinds, kind=kind, page=page, more=more,
-        email_off=set(portal.user.dms_email_off or ()),
-        unread=Notification.unread_count(portal.user))
-
-
-@route('/inbox/<int:notification_id>/open', methods=('POST',))
-def inbox_open(request, portal, notification_id):
-    "Mark the notification read and go to what it is about"
-    pool = portal.pool
-    Notification = pool.get('dms.dealer.notification')
-    records = Notification.search([
-            ('id', '=', notification_id),
-            ('user', '=', portal.user.id),
-            ], limit=1)
-    if not records:
-        raise NotFound()
-    notification, = records
-    Notification.mark_read(portal.user, notifications=[notification])
-    return portal.redirect(notification.portal_path or 'inbox')
-
-
-@route('/inbox/read', methods=('POST',))
-def inbox_read(request, portal):
-    pool = portal.pool
-    Notification = pool.get('dms.dealer.notification')
-    Notification.mark_read(portal.user)
-    portal.flash('inbox_read')
-    return portal.redirect('inbox')
-
-
-@route('/inbox/preferences', methods=('POST',))
-def inbox_preferences(request, portal):
-    pool = portal.pool
-    WebUser = pool.get('web.user')
-    kinds = [k for k in request.form.getlist('email')
-        if k in portal.notification_kinds()]
-    WebUser.dms_set_email_kinds(portal.user, kinds)
-    portal.flash('preferences_saved')
-    return portal.redirect('inbox')

@@ -12,8 +12,9 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 
-from .tools import (
-    PortalClientMixin, SMTPSink, create_dealer, create_tier)
+from dms_dealer.tests.tools import create_dealer, create_tier
+
+from .tools import PortalClientMixin, SMTPSink
 
 PASSWORD = 'portal-secret-1'
 BASE_URL = 'https://portal.example.com'
@@ -21,7 +22,7 @@ BASE_URL = 'https://portal.example.com'
 
 class AccountTestCase(PortalClientMixin, RouteTestCase):
     "Test the dealer administrator's pages"
-    module = 'dms_dealer'
+    module = 'dms_portal'
     password = PASSWORD
 
     @classmethod

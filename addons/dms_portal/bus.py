@@ -3,7 +3,7 @@
 """Tryton's bus, restricted to what the user may read
 
 Set it in the configuration ([bus] class =
-trytond.modules.dms_dealer.bus.Bus, as the shipped PostgreSQL configuration
+trytond.modules.dms_portal.bus.Bus, as the shipped PostgreSQL configuration
 does).  Tryton's bus lets any signed-in user listen to any channel but the
 other users' ``user:<id>``: the messages of every record's conversation
 (``chat:<record>``, internal notes included) and the notifications of every
