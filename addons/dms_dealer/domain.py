@@ -279,7 +279,10 @@ class SearchScopeMixin:
             **kwargs):
         transaction = Transaction()
         if transaction.user and transaction.check_access:
-            domain, order = cls._dms_scope_search(domain, order)
+            pool = Pool()
+            User = pool.get('res.user')
+            if User.dms_check_domains():
+                domain, order = cls._dms_scope_search(domain, order)
         return super().search(domain, offset=offset, limit=limit,
             order=order, count=count, **kwargs)
 

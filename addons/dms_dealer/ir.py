@@ -107,6 +107,7 @@ class ModelAccess(metaclass=PoolMeta):
         if not cls._dms_restricted():
             return access
         grants = cls._dms_group_grants(models)
+        read_restricted = cls._dms_read_restricted()
         result = {}
         for model, perms in access.items():
             granted = grants[model]
@@ -115,8 +116,8 @@ class ModelAccess(metaclass=PoolMeta):
                 continue
             result[model] = {
                 perm: bool(allowed and (granted[perm] or (
-                            perm == 'read'
-                            and not restricted_unreadable(model))))
+                            perm == 'read' and not (read_restricted
+                                and restricted_unreadable(model)))))
                 for perm, allowed in perms.items()}
         return result
 
@@ -132,6 +133,12 @@ class ModelAccess(metaclass=PoolMeta):
             return True
         return ModelData.get_id(
             'dms_dealer', 'group_dms_integration') in User.get_groups()
+
+    @classmethod
+    def _dms_read_restricted(cls):
+        """Whether the restricted user does not read RESTRICTED_UNREADABLE
+        either (the users that reach models over RPC)"""
+        return True
 
     @classmethod
     def _dms_group_grants(cls, models):

@@ -29,6 +29,12 @@ class User(metaclass=PoolMeta):
         return dealer_id
 
     @classmethod
+    def dms_check_domains(cls):
+        """Whether the domains of the transaction user's searches are
+        checked (see domain.py)"""
+        return True
+
+    @classmethod
     def on_modification(cls, mode, users, field_names=None):
         super().on_modification(mode, users, field_names=field_names)
         if mode != 'write' or (field_names and 'dealer' in field_names):

@@ -12,7 +12,7 @@ from trytond import backend
 from trytond.model import ModelSQL, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import escape_wildcard, grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 # The price lists used while pricing many lines at once (see pricing)
@@ -123,12 +123,15 @@ class Product(metaclass=PoolMeta):
                 or (dealer.tier and dealer.tier in template.dms_tiers)))
 
     @classmethod
+    @without_check_access
     def dms_available_quantities(cls, products, warehouse):
         """Return the quantity available to promise per product id
 
         It is the forecast quantity of the warehouse (stock plus planned
         moves) less the dealer orders received or confirmed that have no
-        stock moves yet."""
+        stock moves yet.  It counts every dealer's orders and the stock
+        moves and periods that no dealer reads: without access checks, as
+        Tryton's quantity fields, and it returns only numbers."""
         pool = Pool()
         SaleLine = pool.get('sale.line')
         Uom = pool.get('product.uom')

@@ -5,7 +5,8 @@ from trytond.ir.chat import FOLLOWER_SEARCH_LIMIT
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
-from trytond.transaction import check_access as checking_access
+from trytond.transaction import (
+    check_access as checking_access, without_check_access)
 
 from .exceptions import ChatError
 from .ir import MAX_MESSAGE_SIZE, clean_text
@@ -133,13 +134,19 @@ class ChatChannel(metaclass=PoolMeta):
 
     @classmethod
     def dms_portal_messages(cls, resource, limit=200):
-        "The last public messages of the channel of resource, oldest first"
+        """The last public messages of the channel of resource, oldest first
+
+        As Tryton's get: the user must read resource (under its record
+        rules), then its messages are read without further checks (no user
+        has access to ir.chat.message itself)."""
         pool = Pool()
         Message = pool.get('ir.chat.message')
-        messages = Message.search([
-                ('channel.resource', '=', str(resource)),
-                ('audience', '=', 'public'),
-                ], order=[('id', 'DESC')], limit=limit)
+        cls.check_access(resource)
+        with without_check_access():
+            messages = Message.search([
+                    ('channel.resource', '=', str(resource)),
+                    ('audience', '=', 'public'),
+                    ], order=[('id', 'DESC')], limit=limit)
         return list(reversed(messages))
 
     @classmethod
@@ -153,6 +160,7 @@ class ChatChannel(metaclass=PoolMeta):
         Message = pool.get('ir.chat.message')
         Follower = pool.get('ir.chat.follower')
         Dealer = pool.get('dms.dealer')
+        cls.check_access(resource)
         content = clean_text(content)
         if not content and not filename:
             raise ChatError(gettext('dms_portal.msg_chat_empty'))
@@ -164,18 +172,21 @@ class ChatChannel(metaclass=PoolMeta):
             content = '\n'.join(filter(None, [
                         content, gettext('dms_portal.msg_chat_file',
                             name=attachment.name)]))
-        channel = cls._get_channel(resource)
-        if not any(f.user for f in channel.followers):
-            dealer = web_user.dealer
-            for user in Dealer.responsible_users([dealer])[dealer]:
-                Follower.add_user(channel, user)
-            channel = cls(channel.id)
-        message = Message(
-            channel=channel, email=web_user.email, content=content,
-            audience='public')
-        message.save()
-        email = web_user.email
-        cls.dispatch_message(message, lambda u: u == email)
+        # As Tryton's post, once the access to resource is checked: the
+        # channel, its followers and the message without further checks
+        with without_check_access():
+            channel = cls._get_channel(resource)
+            if not any(f.user for f in channel.followers):
+                dealer = web_user.dealer
+                for user in Dealer.responsible_users([dealer])[dealer]:
+                    Follower.add_user(channel, user)
+                channel = cls(channel.id)
+            message = Message(
+                channel=channel, email=web_user.email, content=content,
+                audience='public')
+            message.save()
+            email = web_user.email
+            cls.dispatch_message(message, lambda u: u == email)
         return message
 
 

@@ -24,8 +24,13 @@ class Dealer(metaclass=PoolMeta):
         The portal sets ``_dms_web_user`` in the context to the id of the
         authenticated web.user."""
         pool = Pool()
+        User = pool.get('res.user')
         WebUser = pool.get('web.user')
         web_user_id = WebUser.dms_current_id()
+        if web_user_id is None and User.dms_is_portal():
+            # Fail closed: a portal page without a session has no dealer
+            raise DealerAccessError(gettext(
+                    'dms_portal.msg_web_user_no_dealer'))
         if web_user_id is not None:
             web_user = WebUser(web_user_id)
             if (not web_user.active or not web_user.dealer

@@ -12,8 +12,8 @@ from sql.operators import Exists
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, fields
-from trytond.pool import PoolMeta
-from trytond.transaction import Transaction
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import UploadError
 
@@ -43,6 +43,23 @@ UPLOAD_TYPES = {
     }
 MAX_UPLOAD_SIZE = 5 * 1024 * 1024
 MAX_MESSAGE_SIZE = 5000
+
+
+class ModelAccess(metaclass=PoolMeta):
+    __name__ = 'ir.model.access'
+
+    @classmethod
+    def _dms_read_restricted(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        # The portal's user writes only what its group grants, but it reads
+        # what Tryton lets every user read: the portal's own code reads the
+        # settings behind what its pages show (payment terms, accounts of
+        # products, stock periods), and the dealer sees only the pages,
+        # under the record rules of its dealer
+        if User.dms_is_portal():
+            return False
+        return super()._dms_read_restricted()
 
 
 class Attachment(metaclass=PoolMeta):
@@ -89,20 +106,35 @@ class Attachment(metaclass=PoolMeta):
 
     @classmethod
     def dms_upload(cls, resource, filename, data):
-        "Attach a file uploaded from the portal to resource, shared"
+        """Attach a file uploaded from the portal to resource, shared
+
+        The user must read resource (under its record rules); the file is
+        attached without the access checks of Tryton's attachments, which
+        ask to write the resource: a dealer attaches files to its feedback
+        and to the conversations of orders and bulletins it reads."""
+        cls._dms_check_resource(resource)
         name = cls.dms_check_upload(filename, data)
-        attachment, = cls.create([{
-                    'name': name,
-                    'resource': str(resource),
-                    'type': 'data',
-                    'data': data,
-                    'dms_shared': True,
-                    }])
-        return attachment
+        with without_check_access():
+            attachment, = cls.create([{
+                        'name': name,
+                        'resource': str(resource),
+                        'type': 'data',
+                        'data': data,
+                        'dms_shared': True,
+                        }])
+        return cls(attachment.id)
+
+    @classmethod
+    def _dms_check_resource(cls, resource):
+        "Raise AccessError unless the user reads resource"
+        pool = Pool()
+        Channel = pool.get('ir.chat.channel')
+        Channel.check_access(resource)
 
     @classmethod
     def dms_shared_of(cls, resource, all_=False):
-        "The files of resource shown in the portal"
+        """The files of resource shown in the portal: those of a resource
+        the user reads (Tryton's attachments check it as well)"""
         domain = [
             ('resource', '=', str(resource)),
             ('type', '=', 'data'),

@@ -4,9 +4,11 @@
 on web.user.session, CSRF tokens, languages, templates and error pages.
 
 Routes only parse the request, check the session and the CSRF token, call a
-model classmethod and render a template.  They run as root (user 0) outside
-Tryton's record rules: every query of a route is scoped with the dealer of
-the session (``portal.dealer``), and anything outside that scope is a 404.
+model classmethod and render a template.  They run as the portal's user
+(``dms_portal.user_portal``, see ``as_portal``), under the access rights of
+the DMS Portal group and the record rules of the session's dealer; their
+queries are scoped with the dealer of the session (``portal.dealer``) as
+well, and anything outside that scope is a 404.
 Other modules register their own templates and translations with
 ``register_templates`` and their routes with ``route``.
 """
@@ -17,6 +19,7 @@ import logging
 import os
 import secrets
 import time
+from contextlib import contextmanager
 from functools import cache, wraps
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -32,8 +35,9 @@ from werkzeug.wrappers import Request, Response
 from trytond import backend
 from trytond.exceptions import RateLimitException
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.protocols.wrappers import with_pool, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 from trytond.wsgi import app
 
 from .formats import format_date
@@ -407,6 +411,30 @@ def to_int(value, default=None, minimum=None, maximum=MAX_ID):
     return value
 
 
+@contextmanager
+def as_portal(pool, web_user=None, language=None):
+    """Run as the portal's user for web_user (None outside a session): with
+    the access rights of the DMS Portal group and the record rules of the
+    web user's dealer (no dealer at all outside a session)"""
+    User = pool.get('res.user')
+    dealer = web_user.dealer if web_user else None
+    context = {
+        '_dms_web_user': web_user.id if web_user else None,
+        # The dealer of the record rules (res.user.get_dealer)
+        '_dms_portal_dealer': dealer.id if dealer else None,
+        # Prices, sequences and stock are per company; the company rules of
+        # the portal's user are those of the dealer's company
+        '_companies': [dealer.company.id] if dealer else [],
+        }
+    if dealer:
+        context['company'] = dealer.company.id
+    if language:
+        context['language'] = language
+    with Transaction().set_user(User.dms_portal_user()), \
+            Transaction().set_context(**context), check_access():
+        yield
+
+
 def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
     """Register a portal route; the view is called as view(request, portal,
     **arguments) inside a transaction, with the web user and the language in
@@ -442,19 +470,16 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
                         portal.url('login') + (
                             '?' + _urlencode(next=next_.rstrip('?'))
                             if next_ else ''), code=HTTPStatus.SEE_OTHER))
-            context = {
-                'language': portal.lang,
-                '_dms_web_user': portal.user.id if portal.user else None,
-                }
-            if portal.dealer:
-                # Prices, sequences and stock are per company
-                context['company'] = portal.dealer.company.id
-            with Transaction().set_context(**context):
+            # The session was read above as root (its keys are secrets that
+            # no user reads); the page runs as the portal's user
+            with as_portal(pool, portal.user, language=portal.lang):
                 portal.reload()
                 try:
                     response = func(request, portal, **kwargs)
-                except AccessError:
+                except (AccessError, AccessButtonError) as exception:
                     # Never tell what exists outside the dealer's scope
+                    logger.debug("portal: access refused on %s: %s",
+                        request.path, exception.message)
                     raise NotFound()
                 except RateLimitException:
                     raise exceptions.TooManyRequests()

@@ -19,7 +19,7 @@ from trytond.pyson import Bool, Eval
 from trytond.report import get_email
 from trytond.sendmail import send_message_transactional
 from trytond.tools.email_ import set_from_header
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.web_user.user import EmailResetPassword
 
@@ -86,10 +86,12 @@ class User(metaclass=PoolMeta):
     @classmethod
     def dms_current_id(cls):
         "The id of the web user the portal's transaction works for, or None"
+        pool = Pool()
+        User = pool.get('res.user')
         transaction = Transaction()
-        # Only the portal, which runs as the system, speaks for a web user:
-        # RPC drops private context keys, but Tryton's REST API keeps them
-        if transaction.user:
+        # Only the portal's user (and root) speak for a web user: RPC drops
+        # private context keys, but Tryton's REST API keeps them
+        if transaction.user and not User.dms_is_portal():
             return None
         return transaction.context.get('_dms_web_user')
 
@@ -136,6 +138,11 @@ class User(metaclass=PoolMeta):
         return (self.active and bool(self.dealer)
             and self.dealer.state in {'active', 'suspended'})
 
+    # Authentication (sign-in, sessions, password reset) runs without the
+    # access checks of the portal's user (without_check_access): it reads
+    # and writes the secrets and sign-in attempts that no user may read, and
+    # it looks for an account by e-mail before any dealer is known.
+    #
     # Sign-in and password reset share one limit of failed attempts, per
     # e-mail and client address: a stranger elsewhere cannot lock a dealer
     # out, and nothing sleeps (Tryton's web.user.authenticate and
@@ -149,6 +156,7 @@ class User(metaclass=PoolMeta):
         return 'dms-portal:%s' % (ip_address or '')
 
     @classmethod
+    @without_check_access
     def dms_check_attempts(cls, email):
         """Raise RateLimitException at once when the client address has
         [dms_portal] max_attempt (default 5) failed attempts for email
@@ -188,6 +196,7 @@ class User(metaclass=PoolMeta):
             Attempt.add(email, cls._dms_client())
 
     @classmethod
+    @without_check_access
     def dms_portal_login(cls, email, password):
         """Authenticate for the dealer portal and return a new session key
 
@@ -214,6 +223,7 @@ class User(metaclass=PoolMeta):
         cls._dms_attempt(email, False)
 
     @classmethod
+    @without_check_access
     def dms_portal_session(cls, key):
         """The account of the portal session key, or None
 
@@ -265,12 +275,14 @@ class User(metaclass=PoolMeta):
             pass
 
     @classmethod
+    @without_check_access
     def dms_portal_logout(cls, key):
         pool = Pool()
         Session = pool.get('web.user.session')
         Session.remove(key)
 
     @classmethod
+    @without_check_access
     def dms_portal_request_reset(cls, email):
         """Send a reset link to the portal account with this e-mail, if any
 
@@ -289,7 +301,11 @@ class User(metaclass=PoolMeta):
         users = cls.search([('email', '=', email)])
         users = [u for u in users if u.dms_can_login]
         if users:
-            cls.reset_password(users)
+            # As root: Tryton's reports check the access of their reader
+            # whatever the context, and the account is found by its e-mail,
+            # before any session
+            with Transaction().set_user(0):
+                cls.reset_password(cls.browse(users))
 
     def get_email_reset_password_url(self, url=None):
         pool = Pool()
@@ -299,6 +315,7 @@ class User(metaclass=PoolMeta):
         return super().get_email_reset_password_url(url=url)
 
     @classmethod
+    @without_check_access
     def dms_portal_set_password(cls, email, token, password):
         """Set the password of the account with a reset token and end its
         sessions
@@ -331,8 +348,9 @@ class User(metaclass=PoolMeta):
         return False
 
     # A dealer administrator manages the dealer's portal users and addresses.
-    # The portal calls these methods as root: each checks that self is an
-    # administrator and that the record belongs to its dealer.
+    # The portal calls these methods as its user, under the record rules of
+    # the dealer; each also checks that self is an administrator and that
+    # the record belongs to its dealer.
 
     def _dms_check_admin(self):
         if not self.dms_is_admin or not self.dms_can_login:
@@ -356,7 +374,10 @@ class User(metaclass=PoolMeta):
         if len(email) > 254 or not EMAIL.match(email):
             raise PortalAccountError(gettext(
                     'dms_portal.msg_portal_email_invalid', email=email[:254]))
-        with Transaction().set_context(active_test=False):
+        # The e-mail of an account is unique among every dealer's accounts,
+        # which the record rules of the portal's user hide
+        with without_check_access(), \
+                Transaction().set_context(active_test=False):
             existing = self.search([('email', '=', email)], limit=1)
         if existing:
             existing, = existing
@@ -368,13 +389,16 @@ class User(metaclass=PoolMeta):
             # address is told why nothing changed
             existing.dms_send_invitation_notice(self)
             return None
-        user = self.__class__(
-            email=email, dealer=self.dealer, dealer_role=role,
-            party=self.dealer.party)
-        user.set_reset_password_token()
-        user.save()
-        user.dms_send_invitation(self)
-        return user
+        # The new account and its reset token (a secret no user writes) are
+        # created for the administrator's own dealer only
+        with without_check_access():
+            user = self.__class__(
+                email=email, dealer=self.dealer, dealer_role=role,
+                party=self.dealer.party)
+            user.set_reset_password_token()
+            user.save()
+            user.dms_send_invitation(self)
+        return self.__class__(user.id)
 
     def dms_send_invitation(self, inviter):
         "E-mail the invitation with the link to choose a password"
@@ -426,8 +450,9 @@ class User(metaclass=PoolMeta):
         elif action in {'deactivate', 'activate'}:
             user.active = action == 'activate'
             if not user.active:
-                # Signed out at once
-                Session.delete(Session.search([('user', '=', user.id)]))
+                # Signed out at once (sessions are secrets no user reads)
+                with without_check_access():
+                    Session.delete(Session.search([('user', '=', user.id)]))
         else:
             raise PortalAccountError(
                 gettext('dms_portal.msg_portal_role_invalid'))

@@ -154,3 +154,26 @@ class TranslationTestMixin:
                     if sorted(placeholder.findall(e.msgid))
                     != sorted(placeholder.findall(e.msgstr))]
                 self.assertFalse(wrong, "placeholders differ: %s" % wrong)
+
+
+class LockRetrySetUpMixin:
+    """RouteTestCase's class set-up with setUpDatabase started again with
+    the locks it asks for (Tryton's chart of accounts locks tables)"""
+
+    @classmethod
+    def setUpClass(cls):
+        from trytond.tests.test_tryton import DB_NAME
+        from trytond.transaction import Transaction, TransactionError
+        route_test_case = next(
+            c for c in cls.__mro__ if c.__name__ == 'RouteTestCase')
+        super(route_test_case, cls).setUpClass()
+        extras = {}
+        while True:
+            with Transaction().start(DB_NAME, 1, **extras) as transaction:
+                try:
+                    cls.setUpDatabase()
+                except TransactionError as exception:
+                    transaction.rollback()
+                    exception.fix(extras)
+                    continue
+            break

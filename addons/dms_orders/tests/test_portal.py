@@ -17,10 +17,11 @@ from unittest.mock import patch
 
 import openpyxl
 
+from dms_dealer.tests.tools import LockRetrySetUpMixin
 from dms_portal.tests.tools import (
     PortalClientMixin, PortalTranslationTestMixin)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction, TransactionError
 
 from .test_intake import IntakeTestMixin
@@ -29,27 +30,11 @@ PASSWORD = 'portal-secret-1'
 
 
 class CatalogueTestCase(
-        PortalClientMixin, PortalTranslationTestMixin, RouteTestCase):
+        LockRetrySetUpMixin, PortalClientMixin, PortalTranslationTestMixin,
+        RouteTestCase):
     "Test the portal catalogue"
     module = 'dms_orders'
     password = PASSWORD
-
-    @classmethod
-    def setUpClass(cls):
-        # As RouteTestCase but retried with the locks the setup asks for
-        route_test_case = next(
-            c for c in cls.__mro__ if c.__name__ == 'RouteTestCase')
-        super(route_test_case, cls).setUpClass()
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, 1, **extras) as transaction:
-                try:
-                    cls.setUpDatabase()
-                except TransactionError as exception:
-                    transaction.rollback()
-                    exception.fix(extras)
-                    continue
-            break
 
     @classmethod
     def setUpDatabase(cls):

@@ -8,9 +8,10 @@ import re
 from decimal import Decimal
 from http import HTTPStatus
 
+from dms_dealer.tests.tools import LockRetrySetUpMixin
 from dms_portal.tests.tools import PortalClientMixin, SMTPSink
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, RouteTestCase
+from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction, TransactionError
 from trytond.worker import run_task
 
@@ -20,27 +21,11 @@ PASSWORD = 'portal-secret-1'
 ADMIN = 1
 
 
-class PortalTrackingTestCase(PortalClientMixin, RouteTestCase):
+class PortalTrackingTestCase(
+        LockRetrySetUpMixin, PortalClientMixin, RouteTestCase):
     "Test the tracking of orders in the portal"
     module = 'dms_orders'
     password = PASSWORD
-
-    @classmethod
-    def setUpClass(cls):
-        # As RouteTestCase but retried with the locks the setup asks for
-        route_test_case = next(
-            c for c in cls.__mro__ if c.__name__ == 'RouteTestCase')
-        super(route_test_case, cls).setUpClass()
-        extras = {}
-        while True:
-            with Transaction().start(DB_NAME, 1, **extras) as transaction:
-                try:
-                    cls.setUpDatabase()
-                except TransactionError as exception:
-                    transaction.rollback()
-                    exception.fix(extras)
-                    continue
-            break
 
     @classmethod
     def setUpDatabase(cls):

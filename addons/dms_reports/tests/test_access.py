@@ -29,6 +29,8 @@ PROFILES = [
         [('dms_dealer', 'group_dms_integration')], True),
     ('DMS User, linked to a dealer',
         [('dms_dealer', 'group_dms_user')], True),
+    # The portal's own user (dms_portal.user_portal) in a dealer's session
+    ('DMS Portal', [('dms_portal', 'group_dms_portal')], 'portal'),
     ]
 # The profiles that read only the reference data and what their groups
 # grant
@@ -122,6 +124,14 @@ class AccessMatrixTestMixin:
                     'code': 'ACCESS'}])
         result = {}
         for label, groups, linked in [('', [], False)] + PROFILES:
+            if linked == 'portal':
+                with Transaction().set_user(User.dms_portal_user()), \
+                        Transaction().set_context(
+                            _dms_portal_dealer=dealer.id):
+                    result[label] = {
+                        m: perms(a)
+                        for m, a in ModelAccess.get_access(models).items()}
+                continue
             user, = User.create([{
                         'login': 'access %s' % label,
                         'groups': [('add', [
@@ -148,11 +158,14 @@ class AccessMatrixTestMixin:
         self.assertFalse(unknown, "documented models that do not exist")
         wrong = []
         for model in models:
-            for label, _, _ in PROFILES:
+            for label, _, linked in PROFILES:
                 if model in documented:
                     expected = documented[model][label]
                 elif model.startswith('dms.'):
                     expected = 'a row in the table'
+                elif linked == 'portal':
+                    # It reads what every user reads and writes nothing
+                    expected = 'R' if 'R' in baseline[model] else '-'
                 elif label in RESTRICTED:
                     # Tryton's defaults for every user, read only and only
                     # for the reference data

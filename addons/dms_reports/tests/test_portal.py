@@ -1,0 +1,217 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""The portal runs as its own user under the record rules of the session's
+dealer (in the database of dms_reports, which has every module's pages)
+
+Every route of the portal's route table is requested and the transaction
+user of its view is observed (with a profiler hook: nothing of the portal is
+replaced); and inside a portal request of dealer A, a search without any
+domain on every model that a record rule scopes by dealer finds none of
+dealer B's rows."""
+import datetime as dt
+import re
+import sys
+from collections import defaultdict
+from decimal import Decimal
+
+from dms_dealer.tests.tools import LockRetrySetUpMixin
+from dms_orders.tests.test_intake import IntakeTestMixin
+from dms_portal.portal import as_portal
+from dms_portal.tests.tools import PortalClientMixin
+from trytond.model.exceptions import AccessError
+from trytond.pool import Pool
+from trytond.tests.test_tryton import RouteTestCase
+from trytond.transaction import Transaction
+from trytond.wsgi import app
+
+PASSWORD = 'portal-secret-1'
+PREFIX = '/<database_name>/portal'
+
+
+def portal_views():
+    "{code of the view: [rules]} of the portal's routes in Tryton's map"
+    views = defaultdict(list)
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIX):
+            views[rule.endpoint.__wrapped__.__code__].append(rule)
+    return views
+
+
+class PortalUserTestCase(
+        LockRetrySetUpMixin, PortalClientMixin, RouteTestCase):
+    "Test the portal's pages run as the portal's user under record rules"
+    module = 'dms_reports'
+    password = PASSWORD
+
+    @classmethod
+    def setUpDatabase(cls):
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        Sale = pool.get('sale.sale')
+        Event = pool.get('dms.order.event')
+        Alert = pool.get('dms.order.alert')
+        Suggestion = pool.get('dms.order.suggestion')
+        Notification = pool.get('dms.dealer.notification')
+        Feedback = pool.get('dms.feedback')
+        Bulletin = pool.get('dms.bulletin')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        IntakeTestMixin.setup_network(cls)
+        product = cls.products['AC-1']
+        cls.users = {}
+        for code, dealer in [('a', cls.dealer_a), ('b', cls.dealer_b)]:
+            user, = WebUser.create([{
+                        'email': 'admin@%s.example.com' % code,
+                        'password': PASSWORD,
+                        'dealer': dealer.id,
+                        'dealer_role': 'admin',
+                        }])
+            cls.users[code] = user.id
+            ContactMechanism.create([{
+                        'party': dealer.party.id, 'type': 'email',
+                        'value': 'office@%s.example.com' % code}])
+            Identifier.create([{
+                        'party': dealer.party.id, 'code': 'TAX-%s' % code}])
+            sale, = Sale.create([{
+                        'party': dealer.party.id,
+                        'reference': 'REF-%s' % code,
+                        'lines': [('create', [{
+                                        'product': product.id,
+                                        'quantity': 1,
+                                        'unit': product.sale_uom.id,
+                                        'unit_price': Decimal(10),
+                                        }])],
+                        }])
+            Event.create([{
+                        'sale': sale.id, 'date': dt.datetime.now(),
+                        'kind': 'stage', 'stage': 'received',
+                        'origin': 'system'}])
+            Alert.create([{
+                        'sale': sale.id, 'dealer': dealer.id,
+                        'kind': 'late', 'raised_at': dt.datetime.now()}])
+            Suggestion.create([{
+                        'dealer': dealer.id, 'product': product.id,
+                        'quantity': 2, 'orders': 3, 'average_quantity': 2,
+                        'interval_days': 28,
+                        'last_order_date': dt.date.today(),
+                        'computed_at': dt.datetime.now()}])
+            Notification.create([{
+                        'user': user.id, 'dealer': dealer.id,
+                        'kind': 'chat', 'subject': 'For %s' % code,
+                        'resource': str(sale)}])
+            Feedback.create([{
+                        'dealer': dealer.id, 'author': user.id,
+                        'kind': 'demand', 'subject': 'From %s' % code}])
+        bulletins = Bulletin.create([{
+                    'title': 'To B', 'body': 'Only B',
+                    'audience': 'dealers',
+                    'dealers': [('add', [cls.dealer_b.id])],
+                    'prices': [('create', [{
+                                    'product': product.id,
+                                    'unit_price': Decimal(5)}])],
+                    }])
+        Bulletin.publish(bulletins)
+        cls.foreign = {
+            'dms.dealer': [('id', '=', cls.dealer_b.id)],
+            'dms.dealer.tier.history': [('dealer', '=', cls.dealer_b.id)],
+            'dms.dealer.notification': [('dealer', '=', cls.dealer_b.id)],
+            'dms.bulletin': [('title', '=', 'To B')],
+            'dms.bulletin.price': [('bulletin.title', '=', 'To B')],
+            'dms.bulletin.receipt': [('dealer', '=', cls.dealer_b.id)],
+            'dms.feedback': [('dealer', '=', cls.dealer_b.id)],
+            # Dealers see no summary at all
+            'dms.feedback.summary': [],
+            'dms.order.alert': [('dealer', '=', cls.dealer_b.id)],
+            'dms.order.event': [('sale.dealer', '=', cls.dealer_b.id)],
+            'dms.order.suggestion': [('dealer', '=', cls.dealer_b.id)],
+            'party.party': [('dms_dealers', '=', cls.dealer_b.id)],
+            'party.address': [('party.dms_dealers', '=', cls.dealer_b.id)],
+            'party.contact_mechanism': [
+                ('party.dms_dealers', '=', cls.dealer_b.id)],
+            'party.identifier': [
+                ('party.dms_dealers', '=', cls.dealer_b.id)],
+            'product.price_list': [
+                ('id', '=', cls.dealer_b.tier.price_list.id)],
+            'product.price_list.line': [
+                ('price_list', '=', cls.dealer_b.tier.price_list.id)],
+            'sale.sale': [('dealer', '=', cls.dealer_b.id)],
+            'sale.line': [('sale.dealer', '=', cls.dealer_b.id)],
+            'web.user': [('dealer', '=', cls.dealer_b.id)],
+            }
+
+    def test_routes_run_as_portal_user(self):
+        """Every portal route's view runs as the portal's user, signed in or
+        not, never as root"""
+        with Transaction().start(self.db_name, 0):
+            pool = Pool()
+            User = pool.get('res.user')
+            portal_user = User.dms_portal_user()
+        views = portal_views()
+        self.assertGreater(len(views), 40)
+        users = defaultdict(set)
+
+        def profile(frame, event, arg):
+            if event == 'call' and frame.f_code in views:
+                users[frame.f_code].add(Transaction().user)
+        client = self.client_for('admin@a.example.com')
+        anonymous = self.client()
+        anonymous.get(self.url('login'))
+        sys.setprofile(profile)
+        try:
+            for rules in views.values():
+                for rule in rules:
+                    path = rule.rule[len(PREFIX) + 1:]
+                    path = re.sub(r'<int:\w+>', '1', path)
+                    path = re.sub(r'<path:\w+>', 'portal.css', path)
+                    if path == 'logout':
+                        continue
+                    for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):
+                        for browser in [client, anonymous]:
+                            if method == 'GET':
+                                browser.get(self.url(path))
+                            else:
+                                self.post(browser, path)
+            self.post(client, 'logout')
+        finally:
+            sys.setprofile(None)
+        not_called = [r.rule for c, rs in views.items() if c not in users
+            for r in rs]
+        self.assertEqual(not_called, [])
+        wrong = {r.rule: u for c, u in users.items()
+            if u != {portal_user} for r in views[c]}
+        self.assertEqual(wrong, {})
+
+    def test_unscoped_search(self):
+        """In a portal request, a search without domain on every model
+        scoped by dealer finds none of another dealer's rows"""
+        with Transaction().start(self.db_name, 0), \
+                Transaction().set_context(company=self.company.id):
+            pool = Pool()
+            Rule = pool.get('ir.rule')
+            WebUser = pool.get('web.user')
+            scoped = sorted({r.rule_group.model for r in Rule.search([])
+                    if "Eval('dealer'" in (r.domain or '')
+                    or '"dealer"' in (r.domain or '')})
+            self.assertIn('sale.sale', scoped)
+            self.assertEqual(
+                sorted(set(scoped) - set(self.foreign)), [],
+                "models scoped by dealer without rows of B in the test")
+            web_user = WebUser(self.users['a'])
+            for model in scoped:
+                with self.subTest(model=model):
+                    Model = pool.get(model)
+                    foreign = Model.search(self.foreign[model])
+                    self.assertTrue(foreign, "no row of B to hide")
+                    with as_portal(pool, web_user):
+                        try:
+                            found = Model.search([])
+                        except AccessError:
+                            # Not readable by the portal at all
+                            found = []
+                    self.assertFalse(set(found) & set(foreign))
+            # The dealer's own rows are found
+            with as_portal(pool, web_user):
+                Sale = pool.get('sale.sale')
+                self.assertEqual(
+                    {s.dealer.id for s in Sale.search([])},
+                    {self.dealer_a.id})
