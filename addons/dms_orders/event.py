@@ -151,7 +151,7 @@ class Event(ModelSQL, ModelView):
         transaction = Transaction()
         context = transaction.context
         web_user_id = WebUser.dms_current_id()
-        if web_user_id:
+        if web_user_id or User.dms_is_portal():
             return 'dealer', None, web_user_id
         if context.get('_cron') or not transaction.user:
             return 'system', None, None

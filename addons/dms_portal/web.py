@@ -321,7 +321,8 @@ class User(metaclass=PoolMeta):
         sessions
 
         Return whether the token was valid.  The password rules of Tryton
-        apply (the portal runs as root, where web.user skips them).  Raises
+        apply (checked here: web.user skips them without access checks, as
+        authentication runs).  Raises
         RateLimitException at once past the limit of failed attempts (see
         dms_check_attempts)."""
         pool = Pool()
