@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Count, Sum
 
 from trytond import backend
@@ -83,7 +83,7 @@ class Party(metaclass=PoolMeta):
         # it (orders repeat their lines)
         cursor.execute(*line.join(sale, condition=line.sale == sale.id
                 ).select(sale.party, sale.currency, line.quantity,
-                line.unit_price, Count(Literal('*')),
+                line.unit_price, Count(line.id),
                 where=computed & (line.type == 'line')
                 & ~sale.id.in_(taxed),
                 group_by=[sale.party, sale.currency, line.quantity,
