@@ -793,36 +793,45 @@ class Line(metaclass=PoolMeta):
         (on_change_product); only what changes is set, so saving a line
         whose price did not change writes nothing
 
-        The lines of the same party, product, quantity and unit get the
-        same taxes and price: they are computed for the first one."""
-        computed = {}
+        The taxes are computed once per party and product.  The prices are
+        computed as compute_unit_price does, in the context of the line
+        (customer, currency, unit, taxes, price list): for the lines that
+        share that context and quantity, with one get_sale_price call for
+        all their products."""
+        pool = Pool()
+        Product = pool.get('product.product')
+        taxes_of = {}
+        groups = defaultdict(list)
         with pricing():
             for line in lines:
                 sale = line.sale
                 party = getattr(sale, 'invoice_party', None) or sale.party
                 product = line.product
+                saved = line.id is not None and line.id >= 0
                 if not line.unit or (
                         line.unit.category != product.sale_uom.category):
                     line.unit = product.sale_uom
-                key = (party, sale.currency, getattr(sale, 'sale_date', None),
-                    product,
-                    line.quantity, line.unit)
-                old_taxes = (
-                    {t.id for t in line.taxes}
-                    if line.id is not None and line.id >= 0 else None)
-                old_price = (line.unit_price
-                    if line.id is not None and line.id >= 0 else None)
-                if key in computed:
-                    taxes, unit_price = computed[key]
-                    if set(taxes) != old_taxes:
-                        line.taxes = taxes
-                else:
-                    # Taxes before the price: the price may depend on them
-                    taxes = line.compute_taxes(party)
-                    if set(taxes) != old_taxes:
-                        line.taxes = taxes
-                    unit_price = line.compute_unit_price()
-                    computed[key] = (taxes, unit_price)
-                if unit_price != old_price or old_price is None:
-                    line.unit_price = unit_price
-                line.amount = line.on_change_with_amount()
+                key = (party, product)
+                if key not in taxes_of:
+                    taxes_of[key] = line.compute_taxes(party)
+                taxes = taxes_of[key]
+                # Taxes before the price: the price may depend on them
+                if not saved or set(taxes) != {t.id for t in line.taxes}:
+                    line.taxes = taxes
+                context = line._get_context_sale_price()
+                context = tuple(sorted(
+                        (k, tuple(v) if isinstance(v, list) else v)
+                        for k, v in context.items()))
+                groups[context, abs(line.quantity or 0)].append(line)
+            for (context, quantity), group in groups.items():
+                products = list({l.product: None for l in group})
+                with Transaction().set_context(
+                        {k: list(v) if isinstance(v, tuple) else v
+                            for k, v in context}):
+                    prices = Product.get_sale_price(products, quantity)
+                for line in group:
+                    unit_price = prices[line.product.id]
+                    saved = line.id is not None and line.id >= 0
+                    if not saved or unit_price != line.unit_price:
+                        line.unit_price = unit_price
+                    line.amount = line.on_change_with_amount()
