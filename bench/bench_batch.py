@@ -137,7 +137,7 @@ def run(server, results, rounds, count):
     plain_batch_rate = median(rates['plain_batch'])
     results.add(
         'Plain batch: sale.sale.create of %d orders in 1 call + quote '
-        '(information: the most any batch on Tryton reaches)' % count,
+        "(information: Tryton's own batch, no validation)" % count,
         '%.1f orders/s' % plain_rate, '%.1f orders/s' % plain_batch_rate,
         plain_batch_rate / plain_rate, '-', None, note='for information')
     ratio = batch_rate / plain_batch_rate
