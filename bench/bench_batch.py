@@ -15,11 +15,14 @@ LINES lines each (dealer D0001; 10 sets of products, 1 to 3 units each, so
 - plain batch (for information): one sale.sale.create call with all the
   orders and one sale.sale.quote call for them, by the sales user: Tryton's
   own cost of creating and quoting these orders in one transaction, with no
-  validation at all.  No intake built on Tryton's ORM can go faster, so its
-  ratio to the plain rate is the most the goal's ratio can be.
+  validation at all.  No intake built on Tryton's ORM can go much faster,
+  so its ratio to the plain rate is about the most the first goal's ratio
+  can be.
 
-The figure is orders per second, the median of the rounds.  Goal: the
-batch at least 25 times the plain rate."""
+The figure is orders per second, the median of the rounds.  Goals: the
+batch at least 25 times the plain rate, and at least 0.9 times Tryton's own
+batch of the same orders (the intake checks, prices and quotes the orders
+it creates: its validation may cost at most a tenth)."""
 import sys
 
 from common import (
@@ -29,11 +32,12 @@ from common import (
 
 ORDERS = 100
 LINES = 3
-ROUNDS = 2
+ROUNDS = 3
 # Orders cycle through SETS sets of LINES products and 1 to QUANTITIES units
 SETS = 10
 QUANTITIES = 3
 GOAL = 25
+GOAL_PLAIN_BATCH = 0.9
 
 
 def main(argv=None):
@@ -133,13 +137,15 @@ def run(server, results, rounds, count):
     plain_batch_rate = median(rates['plain_batch'])
     results.add(
         'Plain batch: sale.sale.create of %d orders in 1 call + quote '
-        '(information: the most any batch on Tryton reaches)' % count,
+        "(information: Tryton's own batch, no validation)" % count,
         '%.1f orders/s' % plain_rate, '%.1f orders/s' % plain_batch_rate,
         plain_batch_rate / plain_rate, '-', None, note='for information')
+    ratio = batch_rate / plain_batch_rate
     results.add(
-        'Batch intake vs plain batch (information: the cost of validation)',
+        'Batch intake vs plain batch: sale.sale.create of the same %d '
+        'orders in 1 call + quote' % count,
         '%.1f orders/s' % plain_batch_rate, '%.1f orders/s' % batch_rate,
-        batch_rate / plain_batch_rate, '-', None, note='for information')
+        ratio, '>= %sx' % GOAL_PLAIN_BATCH, ratio >= GOAL_PLAIN_BATCH)
     ratio = single_rate / plain_rate
     results.add(
         'Intake, 1 order per call (information)',

@@ -368,7 +368,7 @@ class IntakeTestMixin:
         Tryton computes for them, however they were made"""
         pool = Pool()
         Account = pool.get('account.account')
-        Intake = pool.get('dms.order.intake')
+        Party = pool.get('party.party')
         Sale = pool.get('sale.sale')
         Line = pool.get('sale.line')
         Tax = pool.get('account.tax')
@@ -404,7 +404,7 @@ class IntakeTestMixin:
             self.assertGreater(sale.total_amount, 0)
 
         def back_office(quantity, unit_price, taxes=()):
-            sale = Intake._new_sale(dealer, None)
+            sale, = Sale.dms_new([dealer])
             sale.warehouse = Sale.default_warehouse()
             sale.lines = [Line(type='line', product=self.products['AC-1'],
                     unit=self.products['AC-1'].sale_uom, quantity=quantity,
@@ -426,18 +426,20 @@ class IntakeTestMixin:
         self.assertNotEqual(taxed.tax_amount, 0)
 
         open_sales = intake_sales + [plain, taxed, confirmed]
-        expected = (dealer.party.credit_amount or 0) + sum(
+        expected = (dealer.party.receivable or 0) + sum(
             s.total_amount for s in Sale.browse(open_sales))
-        exposure = Intake._credit_exposure([dealer])
-        self.assertEqual(exposure, {dealer: expected})
+        party = dealer.party
+        self.assertEqual(Party(party.id).credit_amount, expected)
+        self.assertEqual(
+            Party.get_credit_amount([party], 'credit_amount'),
+            {party.id: expected})
 
         # Back to draft, a quotation of the intake stops counting and
         # loses its stored amounts
         Sale.draft([intake_sales[1]])
         self.assertIsNone(intake_sales[1].total_amount_cache)
-        exposure = Intake._credit_exposure([dealer])
-        self.assertEqual(
-            exposure[dealer], expected - intake_sales[1].total_amount)
+        self.assertEqual(Party(party.id).credit_amount,
+            expected - intake_sales[1].total_amount)
 
     @with_transaction()
     def test_dealer_scope(self):
@@ -480,3 +482,172 @@ class IntakeTestMixin:
             [r['status'] for r in results],
             ['rejected', 'rejected', 'accepted'])
 
+
+    def cart_and_order(self, email, rows, reference, **values):
+        """A cart of a new buyer of dealer A filled with rows and the same
+        order for the intake"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        WebUser = pool.get('web.user')
+        user, = WebUser.create([{
+                    'email': email, 'dealer': self.dealer_a.id,
+                    'dealer_role': 'buyer'}])
+        report = Sale.dms_quick_order(user, rows)
+        self.assertEqual([r[3] for r in report], [[]] * len(rows))
+        order = self.order(reference, lines=[
+                {'product_code': c, 'quantity': q} for c, q in rows],
+            **values)
+        return user, order
+
+    def checkout(self, user, order):
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        with Transaction().set_context(company=self.company.id):
+            return Sale.dms_checkout(user, order['external_reference'],
+                requested_date=order.get('requested_date'),
+                delivery_address=order.get('delivery_address'),
+                note=order.get('note'))
+
+    @with_transaction()
+    def test_same_errors_cart_and_intake(self):
+        """The cart's checkout and the intake give the same errors for the
+        same order: one order path"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Template = pool.get('product.template')
+        Tier = pool.get('dms.dealer.tier')
+        self.setup_network()
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        user, order = self.cart_and_order('cart@a.example.com',
+            [('AC-1', '2'), ('FR-1', '4'), ('GOLD-ONLY', '1')], ' ',
+            requested_date=yesterday.isoformat(),
+            delivery_address=self.dealer_b.party.addresses[0].id,
+            note='x' * 2001)
+        # The rules change after the lines went into the cart
+        Template.write([self.products['FR-1'].template],
+            {'dms_quantity_multiple': 3})
+        Template.write([self.products['GOLD-ONLY'].template],
+            {'dms_orderable': False})
+
+        def errors(result):
+            self.assertEqual(result['status'], 'rejected', result)
+            return sorted(
+                (e['code'], e.get('line'), e['message'])
+                for e in result['errors'])
+        cart = self.checkout(user, order)
+        intake, = self.submit([order])
+        self.assertEqual(errors(cart), errors(intake))
+        self.assertEqual([e[:2] for e in errors(cart)], [
+                ('address_invalid', None), ('note_invalid', None),
+                ('product_not_orderable', 3), ('quantity_multiple', 2),
+                ('reference_invalid', None), ('requested_date_past', None),
+                ])
+        self.assertEqual(Sale.search_count([('state', '!=', 'draft')]), 0)
+
+        # Stock and credit: the same numbers on both paths
+        Template.write([self.products['FR-1'].template],
+            {'dms_quantity_multiple': 2})
+        Tier.write([self.gold], {'credit_limit_amount': Decimal(1000)})
+        user, order = self.cart_and_order('stock@a.example.com',
+            [('AC-1', '20'), ('FR-1', '2')], 'PO-STOCK')
+        cart = self.checkout(user, order)
+        intake, = self.submit([order])
+        self.assertEqual(errors(cart), errors(intake))
+        self.assertEqual([e[:2] for e in errors(cart)],
+            [('stock_short', 1)])
+        user, order = self.cart_and_order('credit@a.example.com',
+            [('AC-1', '2')], 'PO-CREDIT')
+        cart = self.checkout(user, order)
+        intake, = self.submit([order])
+        self.assertEqual(errors(cart), errors(intake))
+        self.assertEqual([e[:2] for e in errors(cart)],
+            [('credit_limit', None)])
+        self.assertEqual(Sale.search_count([('state', '!=', 'draft')]), 0)
+
+        # The valid order is accepted on both paths with the same amounts
+        Tier.write([self.gold], {'credit_limit_amount': None})
+        user, order = self.cart_and_order('ok@a.example.com',
+            [('AC-1', '2'), ('FR-1', '4')], 'PO-OK')
+        cart = self.checkout(user, order)
+        intake, = self.submit([{**order, 'external_reference': 'PO-OK-2'}])
+        self.assertEqual(cart['status'], 'accepted', cart)
+        self.assertEqual(intake['status'], 'accepted', intake)
+        cart, intake = Sale.browse([cart['sale'], intake['sale']])
+        self.assertEqual(cart.web_user, user)
+        for sale in [cart, intake]:
+            self.assertEqual(sale.state, 'quotation')
+            self.assertEqual(sale.total_amount_cache, sale.total_amount)
+        self.assertEqual(
+            [(l.product, l.quantity, l.unit_price) for l in cart.lines],
+            [(l.product, l.quantity, l.unit_price) for l in intake.lines])
+
+    @with_transaction()
+    def test_check_batch(self):
+        """Sale.dms_check checks unsaved and saved dealer orders together,
+        the stock taken by the valid ones counting for the next"""
+        pool = Pool()
+        Line = pool.get('sale.line')
+        Sale = pool.get('sale.sale')
+        self.setup_network()
+        dealer = self.dealer_a
+        sales = Sale.dms_new([dealer] * 3, warehouse=Sale.default_warehouse())
+        for sale, (reference, quantity) in zip(sales, [
+                    ('PO-1', 6), ('PO-2', 6), ('PO-3', 4)]):
+            self.assertEqual(sale.dms_set_order(reference), [])
+            sale.lines = [
+                Line.dms_new(sale, self.products['AC-1'], quantity)]
+        # The second one is saved (a draft, as a cart)
+        Line.dms_price(sales[1].lines)
+        sales[1].save()
+        results = Sale.dms_check(sales)
+        self.assertEqual(
+            [[(e.code, e.line) for e in r] for r in results],
+            [[], [('stock_short', 1)], []])
+        self.assertEqual(sales[0].lines[0].unit_price, Decimal('800.0000'))
+        self.assertEqual(sales[0].total_amount, Decimal('4800.00'))
+        Sale.dms_quote([sales[0], sales[2]])
+        self.assertEqual(
+            [s.state for s in Sale.browse([sales[0], sales[2]])],
+            ['quotation', 'quotation'])
+        # A sale without dealer is refused
+        sale = Sale(party=dealer.party, company=self.company, lines=[])
+        result, = Sale.dms_check([sale])
+        self.assertEqual([e.code for e in result], ['dealer_missing'])
+        # The lines of the cart are checked as the intake's
+        line = Line.dms_new(sales[1], self.products['FR-1'], 3)
+        result, = Line.dms_check([line])
+        self.assertEqual([e.code for e in result], ['quantity_multiple'])
+
+    @with_transaction()
+    def test_credit_amount_party_form(self):
+        """The credit amount of the party form is the dealer's exposure
+        the intake checks: an order over the limit by one cent is refused,
+        at the limit accepted"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Tier = pool.get('dms.dealer.tier')
+        self.setup_network()
+        party = self.dealer_a.party
+        result, = self.submit([self.order('PO-1', lines=[
+                        {'product_code': 'AC-1', 'quantity': 2}])])
+        self.assertEqual(result['status'], 'accepted')
+        # As the client reads it for the party form
+        with Transaction().set_context(company=self.company.id):
+            form, = Party.read([party.id], ['credit_amount'])
+        self.assertEqual(form['credit_amount'], Decimal('1600.00'))
+        # One more unit (800) at the limit is accepted, above refused
+        Tier.write([self.gold], {
+                'credit_limit_amount': form['credit_amount'] + Decimal(799)})
+        result, = self.submit([self.order('PO-2', lines=[
+                        {'product_code': 'AC-1', 'quantity': 1}])])
+        self.assert_rejected(result, 'credit_limit')
+        self.assertIn('2,400.00', result['errors'][0]['message'].replace(
+                '2400.00', '2,400.00'))
+        Tier.write([self.gold], {
+                'credit_limit_amount': form['credit_amount'] + Decimal(800)})
+        result, = self.submit([self.order('PO-2', lines=[
+                        {'product_code': 'AC-1', 'quantity': 1}])])
+        self.assertEqual(result['status'], 'accepted')
+        with Transaction().set_context(company=self.company.id):
+            form, = Party.read([party.id], ['credit_amount'])
+        self.assertEqual(form['credit_amount'], Decimal('2400.00'))
