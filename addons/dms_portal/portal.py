@@ -423,8 +423,9 @@ def as_portal(pool, web_user=None, language=None):
         # The dealer of the record rules (res.user.get_dealer)
         '_dms_portal_dealer': dealer.id if dealer else None,
         # Prices, sequences and stock are per company; the company rules of
-        # the portal's user are those of the dealer's company
-        '_companies': [dealer.company.id] if dealer else [],
+        # the portal's user are those of the dealer's company (a tuple: it is
+        # in the key of the record rules' cache)
+        '_companies': (dealer.company.id,) if dealer else (),
         }
     if dealer:
         context['company'] = dealer.company.id
