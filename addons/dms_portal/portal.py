@@ -418,7 +418,10 @@ def as_portal(pool, web_user=None, language=None):
     web user's dealer (no dealer at all outside a session)"""
     User = pool.get('res.user')
     dealer = web_user.dealer if web_user else None
+    user_id = User.dms_portal_user()
     context = {
+        # Tells res.user.dms_is_portal without a lookup
+        '_dms_portal_user': user_id,
         '_dms_web_user': web_user.id if web_user else None,
         # The dealer of the record rules (res.user.get_dealer)
         '_dms_portal_dealer': dealer.id if dealer else None,
@@ -431,7 +434,7 @@ def as_portal(pool, web_user=None, language=None):
         context['company'] = dealer.company.id
     if language:
         context['language'] = language
-    with Transaction().set_user(User.dms_portal_user()), \
+    with Transaction().set_user(user_id), \
             Transaction().set_context(**context), check_access():
         yield
 

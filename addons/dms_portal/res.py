@@ -21,8 +21,11 @@ class User(metaclass=PoolMeta):
     @classmethod
     def dms_is_portal(cls):
         "Whether the transaction runs as the portal's user"
-        user_id = Transaction().user
-        return bool(user_id) and user_id == cls.dms_portal_user()
+        # as_portal names the portal's user in a private context key (RPC
+        # callers cannot set it; queue tasks keep it with their user)
+        transaction = Transaction()
+        return bool(transaction.user) and (
+            transaction.user == transaction.context.get('_dms_portal_user'))
 
     @classmethod
     def dms_check_domains(cls):

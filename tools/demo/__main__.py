@@ -5,8 +5,8 @@
 The database is created if it is missing, the DMS modules are activated
 with their dependencies and Simplified Chinese is made translatable.  Then
 the demo is filled in, one module at a time (FILLERS): the data of
-dms_dealer (dealer.py), dms_orders (orders.py) and dms_communication
-(communication.py).
+dms_dealer (dealer.py), dms_portal (portal.py), dms_orders (orders.py) and
+dms_communication (communication.py).
 
 ``--size medium|large`` (or ``--dealers``, ``--products``, ``--sale-lines``)
 adds generated dealers ``D00001``..., products ``SKU-000001``... and
@@ -35,7 +35,7 @@ import trytond.config as config  # noqa: E402
 from trytond.pool import Pool  # noqa: E402
 from trytond.transaction import Transaction  # noqa: E402
 
-from demo import communication, dealer, orders  # noqa: E402
+from demo import communication, dealer, orders, portal  # noqa: E402
 from demo.common import (  # noqa: E402
     ADMIN_EMAIL, LANGUAGES, MODULES, SIZES, Demo, progress)
 
@@ -44,7 +44,7 @@ from demo.common import (  # noqa: E402
 # dms_campaigns and dms_reports have no demo data yet: their files
 # (campaigns.py, reports.py) go in this list after the files of the data
 # they use.
-FILLERS = [dealer, orders, communication]
+FILLERS = [dealer, portal, orders, communication]
 # The generated data for benchmarks: generate(demo), after every fill (the
 # bulletins to every dealer are not sent to the generated ones)
 GENERATORS = [dealer, orders]
@@ -188,7 +188,7 @@ def main(argv=None):
         module.fill(demo)
     for module in GENERATORS:
         module.generate(demo)
-    dealer.print_logins(database, demo.admin_id, demo.context, args.lang)
+    portal.print_logins(demo)
     print(f"Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 

@@ -121,10 +121,14 @@ def translate(Model, records, names):
 
 # Portal accounts and files
 
+def portal_email(code, role):
+    "The e-mail address of the demo portal account of role of dealer code"
+    return f'{code.lower()}.{role}@{PORTAL_DOMAIN}'
+
+
 def portal_user(WebUser, code, role):
     "The demo portal account of role of the dealer code"
-    user, = WebUser.search([
-            ('email', '=', f'{code.lower()}.{role}@{PORTAL_DOMAIN}')])
+    user, = WebUser.search([('email', '=', portal_email(code, role))])
     return user
 
 

@@ -5,23 +5,21 @@
 - China with six provinces and their cities, as subdivisions and as the
   territory tree of the dealer network;
 - four dealer tiers, each with its price list, payment term and credit limit;
-- 24 dealers with their parties, portal accounts (password ``demo1234``),
-  sub-dealers, states and tier changes.
+- 24 dealers with their parties, sub-dealers, states and tier changes.
 
 For benchmarks, generated active dealers ``D00001``... over the demo
 territories and tiers."""
 import datetime as dt
 import os
 import random
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from .common import (
-    ADMIN_EMAIL, PORTAL_DOMAIN, PORTAL_PASSWORD, SEED, admin_context,
-    batch_size, progress, tr, transaction, translate)
+    ADMIN_EMAIL, SEED, admin_context, batch_size, progress, tr, transaction,
+    translate)
 
 
 COMPANY = ("Yangtze Appliance Manufacturing Co.", "长江家电制造有限公司")
@@ -532,14 +530,13 @@ def party_values(lang, name, city_code, street, postal_code, country_id,
 
 
 def setup_dealers(database, company_id, admin_id, context, lang, reps):
-    "Create the 24 demo dealers, their parties and portal accounts"
+    "Create the 24 demo dealers and their parties"
     rng = random.Random(SEED)
     pool = Pool(database)
     Dealer = pool.get('dms.dealer')
     Tier = pool.get('dms.dealer.tier')
     Territory = pool.get('dms.territory')
     Party = pool.get('party.party')
-    WebUser = pool.get('web.user')
     today = dt.date.today()
     codes = [f'D{i:04d}' for i in range(1, len(DEALERS) + 1)]
     # draw the random values for all dealers to keep them reproducible
@@ -590,7 +587,6 @@ def setup_dealers(database, company_id, admin_id, context, lang, reps):
                     parents.extend([[dealer], {'parent': parent.id}])
             if parents:
                 Dealer.write(*parents)
-            create_portal_users(WebUser, dealers)
             by_state = {}
             for i, dealer in zip(todo, dealers):
                 by_state.setdefault(DEALERS[i][2], []).append(dealer)
@@ -606,31 +602,6 @@ def setup_dealers(database, company_id, admin_id, context, lang, reps):
                             _dms_tier_change_reason=reason):
                         Dealer.write([dealer], {'tier': tiers[tier].id})
             bar.update(len(todo))
-
-
-def create_portal_users(WebUser, dealers):
-    "An administrator and a buyer account for each dealer"
-    emails = {f'{d.code.lower()}.{role}@{PORTAL_DOMAIN}': (d, role)
-        for d in dealers for role in ['admin', 'buyer']}
-    existing = {u.email for u in WebUser.search([
-                ('email', 'in', list(emails)),
-                ('active', 'in', [True, False]),
-                ])}
-    emails = {e: v for e, v in emails.items() if e not in existing}
-    # A hash (and salt) per account, as for real accounts: hashing is slow
-    # on purpose, so on every core at once (Argon2 releases the GIL)
-    with ThreadPoolExecutor(os.cpu_count() or 1) as executor:
-        hashes = list(executor.map(
-                lambda _: WebUser.hash_password(PORTAL_PASSWORD), emails))
-    WebUser.create([{
-                'email': email,
-                'email_valid': True,
-                'password_hash': password_hash,
-                'dealer': dealer.id,
-                'dealer_role': role,
-                'party': dealer.party.id,
-                } for (email, (dealer, role)), password_hash in zip(
-                emails.items(), hashes)])
 
 
 # Generated data for benchmarks
@@ -688,21 +659,3 @@ def generate_dealers(database, admin_id, context, count, lang, reps):
                             } for (_, code, (city, tier, rep, _, dlat, dlon,
                                 days)), party in zip(todo, parties)])
             bar.update(len(numbers))
-
-
-# Logins
-
-def print_logins(database, admin_id, context, lang):
-    pool = Pool(database)
-    Dealer = pool.get('dms.dealer')
-    with transaction(database, admin_id, **dict(context, language=lang)):
-        dealers = Dealer.search([('code', 'in', ['D0001', 'D0005'])],
-            order=[('code', 'ASC')])
-        print(f"\nDemo database {database!r} is ready.")
-        print("Back office (web client): admin / admin")
-        print(f"Dealer portal, password {PORTAL_PASSWORD}:")
-        for dealer in dealers:
-            for role in ['admin', 'buyer']:
-                email = f'{dealer.code.lower()}.{role}@{PORTAL_DOMAIN}'
-                print(f"  {email:<34} {role:<6} {dealer.code} "
-                    f"{dealer.tier.name} ({dealer.party.name})")

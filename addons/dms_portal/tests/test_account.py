@@ -6,7 +6,6 @@ import re
 from urllib.parse import quote
 from http import HTTPStatus
 
-from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.pool import Pool
 from trytond.tests.test_tryton import RouteTestCase
@@ -24,15 +23,7 @@ class AccountTestCase(PortalClientMixin, RouteTestCase):
     "Test the dealer administrator's pages"
     module = 'dms_portal'
     password = PASSWORD
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if not config.has_section('dms_portal'):
-            config.add_section('dms_portal')
-        cls.addClassCleanup(config.set, 'dms_portal', 'base_url',
-            config.get('dms_portal', 'base_url') or '')
-        config.set('dms_portal', 'base_url', BASE_URL)
+    base_url = BASE_URL
 
     @classmethod
     def setUpDatabase(cls):

@@ -30,15 +30,7 @@ class PortalTestCase(
     "Test the dealer portal foundations"
     module = 'dms_portal'
     password = PASSWORD
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if not config.has_section('dms_portal'):
-            config.add_section('dms_portal')
-        cls.addClassCleanup(config.set, 'dms_portal', 'base_url',
-            config.get('dms_portal', 'base_url') or '')
-        config.set('dms_portal', 'base_url', BASE_URL)
+    base_url = BASE_URL
 
     @classmethod
     def setUpDatabase(cls):

@@ -10,6 +10,7 @@ from http import HTTPStatus
 import polib
 
 from trytond import tools
+from trytond.config import config
 
 
 def free_port():
@@ -67,6 +68,19 @@ class PortalClientMixin:
     URLs, cookies and CSRF token, and clients signed in"""
     # The password of the accounts of client_for
     password = None
+    # The portal's public address in the links of its e-mails, set for the
+    # test case when given
+    base_url = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if cls.base_url is not None:
+            if not config.has_section('dms_portal'):
+                config.add_section('dms_portal')
+            cls.addClassCleanup(config.set, 'dms_portal', 'base_url',
+                config.get('dms_portal', 'base_url') or '')
+            config.set('dms_portal', 'base_url', cls.base_url)
 
     def url(self, path=''):
         return '/%s/portal/%s' % (self.db_name, path)

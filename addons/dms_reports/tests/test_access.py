@@ -19,6 +19,8 @@ from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
+from dms_portal.portal import as_portal
+
 # The columns of the tables: (label, groups (module, XML id), linked to a
 # dealer)
 PROFILES = [
@@ -108,6 +110,7 @@ class AccessMatrixTestMixin:
         "{profile: {model: perms}} and the same for a user without group"
         pool = Pool()
         User = pool.get('res.user')
+        WebUser = pool.get('web.user')
         Dealer = pool.get('dms.dealer')
         ModelAccess = pool.get('ir.model.access')
         ModelData = pool.get('ir.model.data')
@@ -125,9 +128,11 @@ class AccessMatrixTestMixin:
         result = {}
         for label, groups, linked in [('', [], False)] + PROFILES:
             if linked == 'portal':
-                with Transaction().set_user(User.dms_portal_user()), \
-                        Transaction().set_context(
-                            _dms_portal_dealer=dealer.id):
+                web_user, = WebUser.create([{
+                            'email': 'access@example.com',
+                            'dealer': dealer.id,
+                            }])
+                with as_portal(pool, web_user):
                     result[label] = {
                         m: perms(a)
                         for m, a in ModelAccess.get_access(models).items()}
