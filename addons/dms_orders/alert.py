@@ -175,7 +175,7 @@ class Alert(ModelSQL, ModelView):
                 ('state', '!=', 'cancelled'),
                 ])
         for shipment in shipments:
-            for record in shipment._dms_sales():
+            for record in shipment.dms_sales():
                 # Damage is often found on arrival: delivered orders too
                 if record.dealer and record.dms_stage in (
                         [*OPEN_STAGES, 'delivered']):

@@ -28,7 +28,8 @@ class ShipmentOut(metaclass=PoolMeta):
         help="What went wrong on the way (damaged, lost, refused...): the "
         "dealer order gets an alert until it is cleared.")
 
-    def _dms_sales(self):
+    def dms_sales(self):
+        "The sales of the shipment's outgoing moves"
         pool = Pool()
         SaleLine = pool.get('sale.line')
         return {
@@ -36,10 +37,11 @@ class ShipmentOut(metaclass=PoolMeta):
             if isinstance(m.origin, SaleLine)}
 
     @classmethod
-    def _dms_sales_of(cls, shipments):
+    def dms_dealer_sales(cls, shipments):
+        "The dealer orders of the shipments"
         sales = set()
         for shipment in shipments:
-            sales.update(shipment._dms_sales())
+            sales.update(shipment.dms_sales())
         return [s for s in sales if s.dealer]
 
     @classmethod
@@ -58,11 +60,11 @@ class ShipmentOut(metaclass=PoolMeta):
                         continue
                     note = 'exception' if shipment.dms_exception else (
                         'exception_cleared')
-                    for sale in cls._dms_sales_of([shipment]):
-                        events.append(Sale._dms_event(
+                    for sale in cls.dms_dealer_sales([shipment]):
+                        events.append(Sale.dms_event(
                                 sale, 'shipment', shipment=shipment,
                                 note=note))
-                Sale._dms_save_events(events)
+                Sale.dms_save_events(events)
             callbacks.append(log)
         return callbacks
 
@@ -75,7 +77,7 @@ class ShipmentOut(metaclass=PoolMeta):
         if mode == 'delete' or Transaction().context.get('_dms_tracking'):
             return
         if mode == 'create' or field_names & {'state', 'planned_date'}:
-            sales = cls._dms_sales_of(shipments)
+            sales = cls.dms_dealer_sales(shipments)
             if sales:
                 Sale.dms_track(sales)
                 # The ETA follows the planned dates of the shipments still
@@ -99,9 +101,9 @@ class ShipmentOut(metaclass=PoolMeta):
                 for shipment in leaving:
                     if shipment.id in logged:
                         continue
-                    for sale in shipment._dms_sales():
+                    for sale in shipment.dms_sales():
                         if sale.dealer:
-                            events.append(Sale._dms_event(
+                            events.append(Sale.dms_event(
                                     sale, 'shipment', shipment=shipment,
                                     note='done'))
-                Sale._dms_save_events(events)
+                Sale.dms_save_events(events)

@@ -21,7 +21,7 @@ class ShipmentOut(metaclass=PoolMeta):
     def dms_priority_key(self):
         """The order in which waiting shipments get the stock: higher tier
         supply priority first, then the older orders"""
-        sales = self._dms_sales()
+        sales = self.dms_sales()
         priority = max((
                 s.dealer.tier.supply_priority
                 for s in sales if s.dealer and s.dealer.tier), default=0)
@@ -51,7 +51,7 @@ class ShipmentOut(metaclass=PoolMeta):
         "Flag the dealer orders left waiting for stock by the allocation"
         pool = Pool()
         Sale = pool.get('sale.sale')
-        sales = cls._dms_sales_of(cls.browse(shipments))
+        sales = cls.dms_dealer_sales(cls.browse(shipments))
         to_write = defaultdict(list)
         for sale in sales:
             waiting = any(s.state == 'waiting' for s in sale.shipments)

@@ -154,12 +154,12 @@ class Sale(metaclass=PoolMeta):
                     eta, promised = before[sale.id]
                     if 'eta' in changed and sale.eta != eta:
                         events.append(
-                            cls._dms_event(sale, 'eta', date_value=sale.eta))
+                            cls.dms_event(sale, 'eta', date_value=sale.eta))
                     if ('promised_date' in changed
                             and sale.promised_date != promised):
-                        events.append(cls._dms_event(
+                        events.append(cls.dms_event(
                                 sale, 'promised', date_value=sale.promised_date))
-                cls._dms_save_events(events)
+                cls.dms_save_events(events)
             callbacks.append(log)
         return callbacks
 
@@ -167,14 +167,15 @@ class Sale(metaclass=PoolMeta):
     def on_modification(cls, mode, sales, field_names=None):
         super().on_modification(mode, sales, field_names=field_names)
         if mode == 'create':
-            cls._dms_save_events([
-                    cls._dms_event(s, 'stage', stage=s.dms_stage)
+            cls.dms_save_events([
+                    cls.dms_event(s, 'stage', stage=s.dms_stage)
                     for s in sales if s.dms_stage])
         elif mode == 'write' and 'state' in field_names:
             cls.dms_track(sales)
 
     @classmethod
-    def _dms_event(cls, sale, kind, **values):
+    def dms_event(cls, sale, kind, **values):
+        "A new (unsaved) event of the sale's timeline, by whoever causes it"
         pool = Pool()
         Event = pool.get('dms.order.event')
         origin, user, web_user = Event.current_origin()
@@ -183,7 +184,8 @@ class Sale(metaclass=PoolMeta):
             web_user=web_user, date=dt.datetime.now(), **values)
 
     @classmethod
-    def _dms_save_events(cls, events):
+    def dms_save_events(cls, events):
+        "Save the events made by dms_event"
         pool = Pool()
         Event = pool.get('dms.order.event')
         if events:
@@ -238,13 +240,13 @@ class Sale(metaclass=PoolMeta):
             if stage != sale.dms_stage:
                 values['dms_stage'] = stage
                 values['dms_stage_date'] = now
-                events.append(cls._dms_event(sale, 'stage', stage=stage))
+                events.append(cls.dms_event(sale, 'stage', stage=stage))
             if stage == 'confirmed' and sale.dms_stage == 'received':
                 if not sale.promised_date:
                     promised = sale._dms_default_promised_date(config)
                     values['promised_date'] = promised
                     events.append(
-                        cls._dms_event(sale, 'promised', date_value=promised))
+                        cls.dms_event(sale, 'promised', date_value=promised))
                 if not sale.eta:
                     values['eta'] = (
                         values.get('promised_date') or sale.promised_date)
@@ -252,7 +254,7 @@ class Sale(metaclass=PoolMeta):
                 eta = sale._dms_shipped_eta(config, today)
                 if eta and eta != sale.eta:
                     values['eta'] = eta
-                    events.append(cls._dms_event(sale, 'eta', date_value=eta))
+                    events.append(cls.dms_event(sale, 'eta', date_value=eta))
             if sale.dms_unallocated and not any(
                     s.state == 'waiting' for s in sale.shipments):
                 values['dms_unallocated'] = False
@@ -264,7 +266,7 @@ class Sale(metaclass=PoolMeta):
                 args.extend([records, dict(values)])
             with Transaction().set_context(_dms_tracking=True):
                 cls.write(*args)
-        cls._dms_save_events(events)
+        cls.dms_save_events(events)
 
     def _dms_default_promised_date(self, config):
         "The requested date or the latest shipping date of the lines"
@@ -305,14 +307,14 @@ class Sale(metaclass=PoolMeta):
             eta = max(dates) + dt.timedelta(days=config.transit_days or 0)
             if eta != sale.eta:
                 to_write[eta].append(sale)
-                events.append(cls._dms_event(sale, 'eta', date_value=eta))
+                events.append(cls.dms_event(sale, 'eta', date_value=eta))
         if to_write:
             args = []
             for eta, records in to_write.items():
                 args.extend([records, {'eta': eta}])
             with Transaction().set_context(_dms_tracking=True):
                 cls.write(*args)
-        cls._dms_save_events(events)
+        cls.dms_save_events(events)
 
     @classmethod
     def _dms_check_stage(cls, sales, from_stage, to_stage):
@@ -328,8 +330,8 @@ class Sale(metaclass=PoolMeta):
     def _dms_set_stage(cls, sales, stage, note=None):
         now = dt.datetime.now()
         cls.write(sales, {'dms_stage': stage, 'dms_stage_date': now})
-        cls._dms_save_events([
-                cls._dms_event(s, 'stage', stage=stage, note=note)
+        cls.dms_save_events([
+                cls.dms_event(s, 'stage', stage=stage, note=note)
                 for s in sales])
 
     @classmethod

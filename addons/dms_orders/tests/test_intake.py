@@ -417,7 +417,7 @@ class IntakeTestMixin:
         plain = back_office(3, '333.335')
         taxed = back_office(1, '99.99', [tax])
         confirmed = back_office(1, '10.005')
-        draft = back_office(7, '1000')
+        back_office(7, '1000')  # a draft
         cancelled = back_office(9, '1000')
         Sale.quote([plain, taxed, confirmed, cancelled])
         Sale.confirm([confirmed])
