@@ -7,7 +7,6 @@ Every figure is a ratio against a baseline measured in the same run, on the
 same server and database: nothing here compares with a time written down
 beforehand."""
 import argparse
-import base64
 import datetime as dt
 import http.client
 import json
@@ -16,7 +15,6 @@ import platform
 import statistics
 import sys
 import time
-import xmlrpc.client
 from decimal import Decimal
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -178,17 +176,8 @@ class BenchServer(DemoServer):
             fixtures._sqlite_demo_file, fixtures._pg_demo_template = saved
 
     def session_rpc(self, login, password):
-        """An XML-RPC proxy authenticated with a session, as Tryton's
-        clients do: the password is checked once, not at each call"""
-        url = '%s/%s/rpc/' % (self.url, self.database)
-        login_proxy = xmlrpc.client.ServerProxy(url, allow_none=True)
-        user_id, session = login_proxy.common.db.login(
-            login, {'password': password}, 'en')[:2]
-        token = base64.b64encode(
-            ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
-        return xmlrpc.client.ServerProxy(url, allow_none=True,
-            use_datetime=True,
-            headers=[('Authorization', 'Session ' + token)]).model
+        "The model proxy of DemoServer.session_rpc"
+        return super().session_rpc(login, password).model
 
 
 class PortalSession:

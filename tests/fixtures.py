@@ -8,6 +8,7 @@ the demo, English unless a server asks for another) by tools/demo and
 kept in the test cache (.cache/db): a SQLite file, or a PostgreSQL template
 database when DMS_TEST_BACKEND is postgresql.  Each server gets its own copy.
 """
+import base64
 import fcntl
 import hashlib
 import os
@@ -321,6 +322,20 @@ class DemoServer:
                 quote(login, safe=''), quote(password, safe=''), self.port,
                 self.database),
             allow_none=True, use_datetime=True)
+
+    def session_rpc(self, login, password):
+        """An XML-RPC proxy authenticated with a session, as Tryton's
+        clients do: the password is checked once, not at each call as with
+        basic auth (a slow hash on purpose)"""
+        url = '%s/%s/rpc/' % (self.url, self.database)
+        login_proxy = xmlrpc.client.ServerProxy(url, allow_none=True)
+        user_id, session = login_proxy.common.db.login(
+            login, {'password': password}, 'en')[:2]
+        token = base64.b64encode(
+            ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
+        return xmlrpc.client.ServerProxy(url, allow_none=True,
+            use_datetime=True,
+            headers=[('Authorization', 'Session ' + token)])
 
     def create_user(self, login, password, dealer_code=None,
             groups=('DMS Integration',)):

@@ -103,7 +103,7 @@ class ChineseMixin:
 
         Each is a kind of value the pages show as it is stored (codes,
         numbers, e-mails, names); their words are allowed."""
-        admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+        admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
         ctx = {'language': LANG}
 
         def values(model, domain, *names):
@@ -177,7 +177,7 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
         super().setUpClass()
         try:
             cls.data = cls.read_data()
-            admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
             dealer, = admin.dms.dealer.search_read(
                 [('code', '=', DEALER)], 0, 1, None, ['id'], {})
             # The order of the dealer on its way: shipment, carrier,
@@ -279,7 +279,7 @@ class ChineseBackOfficeBrowserTestCase(ChineseMixin, browser.SaoTestCase):
         super().setUpClass()
         try:
             cls.data = cls.read_data()
-            admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
             user, = admin.res.user.search_read(
                 [('login', '=', 'admin')], 0, 1, None, ['language'], {})
             language, = admin.ir.lang.search_read(
@@ -400,7 +400,7 @@ class ChineseBackOfficeBrowserTestCase(ChineseMixin, browser.SaoTestCase):
             row = tab.locator('.treeview tbody > tr:visible').first
             number = row.locator('td .column-char').first.inner_text(
                 ).strip()
-            admin = self.server.rpc(*DEMO_LOGINS['admin']).model
+            admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
             sale, = admin.sale.sale.search_read(
                 [('number', '=', number)], 0, 1, None,
                 ['state', 'shipments'], {})

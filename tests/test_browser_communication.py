@@ -90,7 +90,7 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
         super().setUpClass()
         cls.folder = tempfile.mkdtemp(prefix='dms-communication-')
         try:
-            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
             cls.create_data()
         except BaseException:
             cls.tearDownClass()

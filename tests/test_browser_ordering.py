@@ -45,7 +45,7 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
     def setUpClass(cls):
         super().setUpClass()
         try:
-            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin'])
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin'])
             dealer, = cls.admin.model.dms.dealer.search_read(
                 [('code', '=', 'D0001')], 0, 1, None, ['id'], {})
             cls.dealer = dealer['id']

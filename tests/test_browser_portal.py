@@ -70,7 +70,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
     @classmethod
     def read_expected(cls):
         "What the home page of D0001 must show, read over XML-RPC"
-        admin = cls.server.rpc(*DEMO_LOGINS['admin'])
+        admin = cls.server.session_rpc(*DEMO_LOGINS['admin'])
         ctx = {}
         dealers = {d['code']: d for d in admin.model.dms.dealer.search_read(
                 [('code', 'in', ['D0001', 'D0005'])], 0, None, None,
@@ -313,7 +313,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
 
     def read_catalogue(self):
         "What the catalogue of D0001 must show, read over XML-RPC as admin"
-        admin = self.server.rpc(*DEMO_LOGINS['admin']).model
+        admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
         company, = admin.company.company.search([], 0, None, None, {})
         # The list prices and price lists depend on the company
         ctx = {'company': company}

@@ -48,7 +48,7 @@ class TrackingBrowserTestCase(browser.BrowserTestCase):
     def setUpClass(cls):
         super().setUpClass()
         try:
-            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
             dealer, = cls.admin.dms.dealer.search_read(
                 [('code', '=', 'D0001')], 0, 1, None, ['id'], {})
             cls.dealer = dealer['id']

@@ -46,7 +46,7 @@ class DemoDataTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.server = DemoServer().start()
         cls.addClassCleanup(cls.server.stop)
-        cls.admin = cls.server.rpc(*DEMO_LOGINS['admin'])
+        cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin'])
 
 
     def count(self, model, domain=None):

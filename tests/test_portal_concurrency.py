@@ -67,7 +67,7 @@ class ConcurrentCheckoutTestCase(unittest.TestCase):
         try:
             cls.server.start()
             cls.base = '%s/%s/portal' % (cls.server.url, cls.server.database)
-            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
         except BaseException:
             cls.server.stop()
             raise

@@ -131,7 +131,7 @@ class PortalServerTestCase(unittest.TestCase):
             cls.server.start()
             cls.playwright = sync_playwright().start()
             cls.base = '%s/%s/portal' % (cls.server.url, cls.server.database)
-            cls.admin = cls.server.rpc(*DEMO_LOGINS['admin']).model
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
             cls.setUpData()
         except BaseException:
             cls.tearDownClass()

@@ -83,7 +83,7 @@ class RPCIsolationTestCase(unittest.TestCase):
     def setUpClass(cls):
         cls.server = DemoServer().start()
         cls.addClassCleanup(cls.server.stop)
-        admin = cls.server.rpc('admin', 'admin')
+        admin = cls.server.session_rpc('admin', 'admin')
         cls.admin = admin
         ctx = {}
         dealers = admin.model.dms.dealer.search_read(
@@ -102,7 +102,7 @@ class RPCIsolationTestCase(unittest.TestCase):
         cls.context = {'company': company}
 
     def as_dealer(self):
-        return self.server.rpc('erp_d0001', PASSWORD)
+        return self.server.session_rpc('erp_d0001', PASSWORD)
 
     def test_dealer_user_reads_only_its_dealer(self):
         "A dealer-linked integration user sees only its dealer"
@@ -218,7 +218,7 @@ class RPCIsolationTestCase(unittest.TestCase):
         bulletins, receipts, feedback and the dealers' inboxes"""
         admin = self.admin.model
         for login in ['erp_d0001', 'erp_factory']:
-            rpc = self.server.rpc(login, PASSWORD).model
+            rpc = self.server.session_rpc(login, PASSWORD).model
             for model in COMMUNICATION:
                 with self.subTest(login=login, model=model):
                     ids = getattr(admin, model).search(

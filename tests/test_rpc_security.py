@@ -36,7 +36,7 @@ class RPCSecurityTestCase(PortalServerTestCase):
         cls.context = {'company': company}
 
     def rpc(self, login='erp_d0001', password=PASSWORD):
-        return self.server.rpc(login, password).model
+        return self.server.session_rpc(login, password).model
 
     def fault(self, call):
         "The message of the Fault call raises (it must raise one)"
