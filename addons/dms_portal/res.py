@@ -21,11 +21,16 @@ class User(metaclass=PoolMeta):
     @classmethod
     def dms_is_portal(cls):
         "Whether the transaction runs as the portal's user"
-        # as_portal names the portal's user in a private context key (RPC
-        # callers cannot set it; queue tasks keep it with their user)
+        # as_portal names the portal's user in a private context key (queue
+        # tasks keep it with their user): the transactions of other users,
+        # nearly all, are told without a lookup; the id is still checked
+        # (a deployment without the RESTContext middleware would let a
+        # caller of the REST API set the key)
         transaction = Transaction()
-        return bool(transaction.user) and (
-            transaction.user == transaction.context.get('_dms_portal_user'))
+        user_id = transaction.user
+        return (bool(user_id)
+            and transaction.context.get('_dms_portal_user') == user_id
+            and user_id == cls.dms_portal_user())
 
     @classmethod
     def dms_check_domains(cls):
