@@ -95,6 +95,20 @@ class DmsPortalTestCase(
             with Transaction().set_user(other_user.id), \
                     Transaction().set_context(_dms_web_user=web_user.id):
                 self.assertIsNone(Dealer.current())
+            # Nor for the portal's user, whose keys name another dealer
+            other = create_dealer(company, 'D2', tier=tier)
+            with Transaction().set_user(user.id), Transaction().set_context(
+                    _dms_portal_user=user.id, _dms_portal_dealer=other.id):
+                self.assertFalse(User.dms_is_portal())
+                self.assertEqual(User.get_dealer(), dealer.id)
+                self.assertTrue(User.dms_check_domains())
+            portal_user = User.dms_portal_user()
+            with Transaction().set_user(portal_user), \
+                    Transaction().set_context(
+                        _dms_portal_user=portal_user,
+                        _dms_portal_dealer=other.id):
+                self.assertTrue(User.dms_is_portal())
+                self.assertEqual(User.get_dealer(), other.id)
 
             # A terminated dealer's portal session is closed
             Dealer.terminate([dealer])
