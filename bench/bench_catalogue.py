@@ -17,8 +17,10 @@ opens a page in the middle of the catalogue, without and with a search:
   and the quantity available as list_price_used and forecast_quantity of
   the warehouse, lead time, minimum and multiple).
 
-The figure is the median wall time of the rounds, measured from the
-client.  Goal: the portal page at most 1.5 times the plain read."""
+The figures are the median wall times of the rounds, measured from the
+client; the ratio is the median of the rounds' ratios (each round reads
+the page both ways, one after the other).  Goal: the portal page at most
+1.5 times the plain read."""
 import re
 import sys
 
@@ -107,6 +109,10 @@ def run(server, results, rounds):
                 raise RuntimeError("the portal and the plain read differ "
                     "on page %d" % page)
         base, value = median(times['plain']), median(times['portal'])
+        # Each round reads the page both ways one after the other: the
+        # median of the rounds' ratios leaves out what slows the machine for
+        # a while (the spread of either median is wide on a shared machine)
+        ratio = median([p / b for b, p in zip(times['plain'], times['portal'])])
         print("  %s: page %d of %d products (q=%r)" % (
                 label, page, total, text or ''))
         for name in ['plain', 'portal']:
@@ -116,8 +122,7 @@ def run(server, results, rounds):
         results.add(
             'Catalogue page %d%s (%d products) vs plain search_read' % (
                 page, ' with q=%s' % text if text else '', total),
-            ms(base), ms(value), value / base, '<= %.1fx' % GOAL,
-            value / base <= GOAL)
+            ms(base), ms(value), ratio, '<= %.1fx' % GOAL, ratio <= GOAL)
     portal.close()
 
 
