@@ -1,5 +1,7 @@
 # Dealer Management System on Tryton 8.0: the front door.
 #   make run    build everything if needed, create the demo database, serve :8000
+#               with the scheduler, (PostgreSQL) the queue worker and a mail
+#               catcher whose mails are read at http://127.0.0.1:8025/
 #   make test   build everything if needed, run the test suite on SQLite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,6 +14,9 @@ DB ?= dms
 SIZE ?= small
 LANG_DEMO ?= en
 PG_URI ?= postgresql://postgres@127.0.0.1:5432/
+# The demo's mail catcher (tools/mailcatcher.py): its SMTP server and its page
+MAIL_SMTP ?= 127.0.0.1:1025
+MAIL_WEB ?= 127.0.0.1:8025
 
 export TRYTOND_CONFIG ?= $(CURDIR)/config/trytond.conf
 export TRYTOND_DATABASE__PATH ?= $(DATA)
@@ -66,12 +71,13 @@ $(DATA)/.$(DB).done: | env
 demo-data: env
 	$(BIN)/python tools/demo --database $(DB) --size $(SIZE) --lang $(LANG_DEMO)
 
+# The web server, the scheduler (trytond-cron), on PostgreSQL the queue
+# worker, and the mail catcher; Ctrl-C stops them all (tools/run.py)
 run: env sao $(DATA)/.$(DB).done
 	@echo
-	@echo "Web client:  http://localhost:8000/   (database $(DB))"
-	@echo "Logins:      admin / admin; dealer logins: see README.md"
-	@echo
-	$(BIN)/trytond -d $(DB)
+	@echo "Logins: admin / admin; dealer logins: see README.md"
+	$(BIN)/python tools/run.py -d $(DB) --smtp $(MAIL_SMTP) \
+		--mail-web $(MAIL_WEB) --data $(DATA)
 
 # The zh_CN coverage of the DMS modules and of the core entries they
 # override must stay at 100% (it reads the .po files: no database)

@@ -1,0 +1,203 @@
+# This file is part of the DMS project.  The COPYRIGHT file at the top level
+# of this repository contains the full copyright notices and license terms.
+"""`make run` (tools/run.py) runs the demo as production does: the web
+server, the scheduler, on PostgreSQL the queue worker, and a mail catcher
+whose mails a person reads in the browser; stopping it stops them all."""
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+import xmlrpc.client
+
+from tests.fixtures import (
+    CONFIG, DEMO_LOGINS, ROOT, _backend, _env, _pg_demo_template, _pg_uri,
+    _psql, _sqlite_demo_file, free_port)
+
+PYTHON = sys.executable
+RUN = os.path.join(ROOT, 'tools', 'run.py')
+
+
+def get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read().decode('utf-8')
+
+
+def wait(condition, timeout, message):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message)
+        time.sleep(0.5)
+
+
+class RunTestCase(unittest.TestCase):
+    "tools/run.py on its own copy of the demo, on free ports"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.mkdtemp(prefix='dms-run-')
+        cls.addClassCleanup(shutil.rmtree, cls.folder, ignore_errors=True)
+        cls.port, cls.smtp, cls.mail_port = (
+            free_port(), free_port(), free_port())
+        env = {'TRYTOND_WEB__LISTEN': '127.0.0.1:%s' % cls.port,
+            'TRYTOND_DMS_PORTAL__BASE_URL': 'http://127.0.0.1:%s' % cls.port,
+            'TRYTOND_DATABASE__PATH': cls.folder}
+        if _backend() == 'postgresql':
+            cls.database = 'dmsrun_%s_%s' % (os.getpid(), cls.port)
+            _psql('CREATE DATABASE "%s" TEMPLATE "%s"' % (
+                    cls.database, _pg_demo_template()))
+            cls.addClassCleanup(_psql,
+                'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % cls.database)
+            env['TRYTOND_DATABASE__URI'] = _pg_uri()
+        else:
+            cls.database = 'dms_run'
+            shutil.copy(_sqlite_demo_file(),
+                os.path.join(cls.folder, 'dms_run.sqlite'))
+        cls.url = 'http://127.0.0.1:%s' % cls.port
+        cls.mail_url = 'http://127.0.0.1:%s' % cls.mail_port
+        cls.log_path = os.path.join(cls.folder, 'run.log')
+        cls.log = open(cls.log_path, 'w')
+        cls.addClassCleanup(cls.log.close)
+        cls.process = subprocess.Popen([PYTHON, RUN, '-d', cls.database,
+                '--smtp', '127.0.0.1:%s' % cls.smtp,
+                '--mail-web', '127.0.0.1:%s' % cls.mail_port,
+                '--data', cls.folder],
+            env=_env(CONFIG, **env), stdout=cls.log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        cls.addClassCleanup(cls.kill)
+        try:
+            wait(lambda: cls.process.poll() is not None
+                or 'The DMS demo runs' in cls.read_log(), 120,
+                "tools/run.py did not start")
+            if cls.process.poll() is not None:
+                raise AssertionError("tools/run.py stopped")
+        except AssertionError as exception:
+            raise AssertionError('%s:\n%s' % (exception, cls.read_log()))
+
+    @classmethod
+    def kill(cls):
+        if cls.process.poll() is None:
+            os.killpg(cls.process.pid, signal.SIGKILL)
+            cls.process.wait()
+
+    @classmethod
+    def read_log(cls):
+        with open(cls.log_path) as fp:
+            return fp.read()
+
+    def admin(self):
+        "The admin's XML-RPC proxy, signed in with a session"
+        url = '%s/%s/rpc/' % (self.url, self.database)
+        login, password = DEMO_LOGINS['admin']
+        user_id, session = xmlrpc.client.ServerProxy(url).common.db.login(
+            login, {'password': password}, 'en')[:2]
+        token = base64.b64encode(
+            ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
+        return xmlrpc.client.ServerProxy(url, allow_none=True,
+            headers=[('Authorization', 'Session ' + token)]).model
+
+    def children(self):
+        "The pids of the processes started by tools/run.py"
+        result = subprocess.run(['ps', '-o', 'pid=,pgid=,args=', '-e'],
+            capture_output=True, text=True, check=True)
+        pids = []
+        for line in result.stdout.splitlines():
+            pid, pgid, args = line.split(None, 2)
+            # Their arguments name the run's folder (configuration, mails)
+            if self.folder in args and int(pid) != self.process.pid:
+                pids.append(int(pid))
+        return pids
+
+    def test_demo_runs_as_in_production(self):
+        "The scheduler runs, mails are caught and readable, Ctrl-C stops all"
+        status, _ = get(self.url + '/%s/portal/login' % self.database)
+        self.assertEqual(status, 200)
+        log = self.read_log()
+        self.assertIn('/%s/portal/' % self.database, log)
+        self.assertIn(self.mail_url, log)
+        with open(os.path.join(
+                    self.folder, 'run-%s.conf' % self.database)) as fp:
+            run_config = fp.read()
+        self.assertIn('smtp://127.0.0.1:%s' % self.smtp, run_config)
+
+        # The scheduler: each DMS scheduled action runs (its next call was
+        # empty in the demo) and logs its run
+        admin = self.admin()
+        crons = admin.ir.cron.search_read(
+            [('method', 'like', 'dms.%')], 0, None, None,
+            ['method', 'next_call', 'logs'], {})
+        self.assertGreaterEqual(len(crons), 4, crons)
+
+        def ran():
+            crons = admin.ir.cron.search_read(
+                [('method', 'like', 'dms.%')], 0, None, None,
+                ['method', 'next_call', 'logs'], {})
+            return all(c['next_call'] and c['logs'] for c in crons)
+        wait(ran, 120, "the DMS scheduled actions did not run:\n%s"
+            % self.read_log())
+
+        # The queue: on PostgreSQL a worker runs it
+        if _backend() == 'postgresql':
+            self.assertIn('worker = True', run_config)
+            self.assertTrue(any('trytond-worker' in open(
+                            '/proc/%s/cmdline' % pid).read()
+                    for pid in self.children()))
+
+        # A mail leaves: a dealer asks for a new password on the portal;
+        # the mail is on the catcher's page, with the link
+        from playwright.sync_api import sync_playwright
+        email = DEMO_LOGINS['d0001.buyer'][0]
+        with sync_playwright() as playwright:
+            client = playwright.request.new_context(max_redirects=0)
+            portal = '%s/%s/portal' % (self.url, self.database)
+            client.get(portal + '/reset-password')
+            csrf = {c['name']: c['value']
+                for c in client.storage_state()['cookies']}.get(
+                'dms_portal_csrf', '')
+            response = client.post(portal + '/reset-password',
+                form={'csrf_token': csrf, 'email': email})
+            self.assertEqual(response.status, 303)
+            client.dispose()
+
+        def caught():
+            _, body = get(self.mail_url + '/api/mails')
+            return [m for m in json.loads(body) if email in m['to']]
+        mail, = wait(caught, 30, "no mail caught:\n%s" % self.read_log())
+        self.assertIn('/%s/portal/reset-password/confirm' % self.database,
+            mail['html'] or mail['text'])
+        status, index = get(self.mail_url + '/')
+        self.assertEqual(status, 200)
+        self.assertIn(mail['subject'], index)
+        status, page = get(self.mail_url + '/mail/%s' % mail['id'])
+        self.assertIn('sandbox', page)
+        # The mail's own HTML is served apart, for the sandboxed frame
+        status, body = get(self.mail_url + '/mail/%s/html' % mail['id'])
+        self.assertIn('reset-password/confirm', body)
+        with self.assertRaises(urllib.error.HTTPError) as error:
+            get(self.mail_url + '/mail/..%2F..%2Fetc%2Fpasswd')
+        self.assertEqual(error.exception.code, 404)
+
+        # Ctrl-C (SIGINT to tools/run.py) stops every process it started
+        children = self.children()
+        self.assertGreaterEqual(len(children), 3, children)
+        self.process.send_signal(signal.SIGINT)
+        self.assertEqual(self.process.wait(30), 0)
+        for pid in children:
+            self.assertFalse(os.path.exists('/proc/%s' % pid)
+                and 'zombie' not in open('/proc/%s/status' % pid).read()
+                .lower(), "process %s still runs" % pid)
+        with self.assertRaises(OSError):
+            get(self.url + '/', timeout=2)
+        with self.assertRaises(OSError):
+            get(self.mail_url + '/', timeout=2)
