@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 import xmlrpc.client
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from tests.fixtures import (
     CONFIG, DEMO_LOGINS, ROOT, _backend, _env, _pg_demo_template, _pg_uri,
     _psql, _sqlite_demo_file, free_port)
@@ -176,14 +177,29 @@ class RunTestCase(unittest.TestCase):
         mail, = wait(caught, 30, "no mail caught:\n%s" % self.read_log())
         self.assertIn('/%s/portal/reset-password/confirm' % self.database,
             mail['html'] or mail['text'])
-        status, index = get(self.mail_url + '/')
-        self.assertEqual(status, 200)
-        self.assertIn(mail['subject'], index)
-        status, page = get(self.mail_url + '/mail/%s' % mail['id'])
-        self.assertIn('sandbox', page)
-        # The mail's own HTML is served apart, for the sandboxed frame
-        status, body = get(self.mail_url + '/mail/%s/html' % mail['id'])
-        self.assertIn('reset-password/confirm', body)
+        # A person reads it in the browser: the list, then the mail with its
+        # HTML in a sandboxed frame (no script of a mail runs)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(
+                    viewport={'width': 1000, 'height': 640})
+                page.goto(self.mail_url + '/')
+                page.get_by_role('link', name=mail['subject']).click()
+                page.wait_for_url('**/mail/%s' % mail['id'])
+                self.assertIn(email, page.locator('dl.meta').inner_text())
+                self.assertEqual(
+                    page.locator('iframe').get_attribute('sandbox'), '')
+                link = page.frame_locator('iframe').locator(
+                    'a[href*="reset-password/confirm"]')
+                link.first.wait_for()
+                path = os.path.join(SCREENSHOTS, 'mailcatcher.png')
+                if os.environ.get('DMS_SCREENSHOTS') == '1' \
+                        or not os.path.exists(path):
+                    page.screenshot(path=path)
+            finally:
+                browser.close()
         with self.assertRaises(urllib.error.HTTPError) as error:
             get(self.mail_url + '/mail/..%2F..%2Fetc%2Fpasswd')
         self.assertEqual(error.exception.code, 404)
