@@ -10,8 +10,21 @@ other users' ``user:<id>``: the messages of every record's conversation
 user (``notification:<id>``).  Here a user listens to its own notifications
 only, and to the conversation of a record only when it may read the record
 under its record rules; users linked to a dealer to none (the factory's
-internal notes go on them)."""
-from trytond.bus import LongPollingBus
+internal notes go on them).
+
+On a database without channels (SQLite: no LISTEN/NOTIFY), Tryton's bus
+publishes nothing; here the messages published in the server's process are
+handed to the clients listening to that process once the transaction ends
+(the embedded server of the demo is one process of threads).  Servers of
+several processes on SQLite (not a supported setup) only reach the clients
+of the publishing process; the others see the messages when they read
+again."""
+import os
+import uuid
+
+import trytond.config as config
+from trytond import backend
+from trytond.bus import LongPollingBus, _MessageQueue
 from trytond.exceptions import UserError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -21,9 +34,50 @@ class Bus(LongPollingBus):
 
     @classmethod
     def subscribe(cls, database, channels, last_message=None):
+        channels = cls.dms_allowed(database, channels)
+        if not backend.Database(database).has_channel():
+            cls._dms_local_queue(database)
         return super().subscribe(
-            database, cls.dms_allowed(database, channels),
-            last_message=last_message)
+            database, channels, last_message=last_message)
+
+    @classmethod
+    def _dms_local_queue(cls, database):
+        """The queue of the process for database, without the listener of
+        the database's notifications (it needs LISTEN)"""
+        pid = os.getpid()
+        with cls._queues_lock[pid]:
+            # Present: Tryton's subscribe starts no listener
+            cls._queues[pid, database].setdefault('listener', None)
+            if database not in cls._messages:
+                cls._messages[database] = _MessageQueue(
+                    config.getint('bus', 'cache_timeout'))
+
+    @classmethod
+    def publish(cls, channel, message):
+        transaction = Transaction()
+        if transaction.database.has_channel():
+            return super().publish(channel, message)
+        message['message_id'] = str(uuid.uuid4())
+        # As NOTIFY: the listeners hear it once the transaction is over
+        transaction.atexit(
+            cls._dms_deliver, transaction.database.name, channel, message)
+
+    @classmethod
+    def _dms_deliver(cls, database, channel, message):
+        "Wake the clients of this process listening to channel"
+        pid = os.getpid()
+        messages = cls._messages.get(database)
+        if messages is None:
+            # Nobody listens in this process
+            return
+        messages.append(channel, message)
+        with cls._queues_lock[pid]:
+            if (pid, database) not in cls._queues:
+                return
+            queue = cls._queues[pid, database]['events']
+            events = queue.pop(channel, [])
+        for event in events:
+            event.set()
 
     @classmethod
     def dms_allowed(cls, database, channels):

@@ -1,9 +1,12 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import json
+
 from trytond.i18n import gettext
 from trytond.ir.chat import FOLLOWER_SEARCH_LIMIT
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import firstline
 from trytond.transaction import Transaction
 from trytond.transaction import (
     check_access as checking_access, without_check_access)
@@ -133,8 +136,9 @@ class ChatChannel(metaclass=PoolMeta):
                 text=Notification.excerpt(message.content))
 
     @classmethod
-    def dms_portal_messages(cls, resource, limit=200):
-        """The last public messages of the channel of resource, oldest first
+    def dms_portal_messages(cls, resource, limit=200, after=None):
+        """The last public messages of the channel of resource (after the
+        message id after), oldest first
 
         As Tryton's get: the user must read resource (under its record
         rules), then its messages are read without further checks (no user
@@ -142,11 +146,15 @@ class ChatChannel(metaclass=PoolMeta):
         pool = Pool()
         Message = pool.get('ir.chat.message')
         cls.check_access(resource)
+        domain = [
+            ('channel.resource', '=', str(resource)),
+            ('audience', '=', 'public'),
+            ]
+        if after:
+            domain.append(('id', '>', after))
         with without_check_access():
-            messages = Message.search([
-                    ('channel.resource', '=', str(resource)),
-                    ('audience', '=', 'public'),
-                    ], order=[('id', 'DESC')], limit=limit)
+            messages = Message.search(
+                domain, order=[('id', 'DESC')], limit=limit)
         return list(reversed(messages))
 
     @classmethod
@@ -194,16 +202,90 @@ class ChatFollower(metaclass=PoolMeta):
     __name__ = 'ir.chat.follower'
 
     def notify(self, message):
+        pool = Pool()
+        Notification = pool.get('res.notification')
         # The factory's internal notes are not for the users of a dealer,
         # even when they follow the conversation
         if (message.audience == 'internal' and self.user
                 and self.user.dealer):
             return
-        super().notify(message)
+        if not self.user:
+            return super().notify(message)
+        # As Tryton's, with a title that names the author and the record
+        # ("Hangzhou Motors on SO0042"), in the language of the follower
+        resource = message.channel.resource
+        language = self.user.language
+        with Transaction().set_context(
+                language=language.code if language else None):
+            resource = resource.__class__(resource.id)
+            label = gettext('dms_portal.msg_chat_notification_title',
+                author=message.dms_short_author,
+                record=getattr(resource, 'dms_chat_subject', None)
+                or resource.rec_name)
+        Notification(
+            user=self.user,
+            label=label[:255],
+            description=firstline(message.content),
+            icon='tryton-chat',
+            model=resource.__name__,
+            records=json.dumps([resource.id]),
+            ).save()
 
 
 class ChatMessage(metaclass=PoolMeta):
     __name__ = 'ir.chat.message'
+
+    @property
+    def dms_web_user(self):
+        "The portal account that wrote the message (by its e-mail), or None"
+        pool = Pool()
+        WebUser = pool.get('web.user')
+        if not self.email:
+            return None
+        with without_check_access(), \
+                Transaction().set_context(active_test=False):
+            users = WebUser.search([
+                    ('email', '=', self.email),
+                    ('dealer', '!=', None),
+                    ], limit=1)
+        return users[0] if users else None
+
+    @property
+    def dms_dealer(self):
+        "The dealer of the author of the message, or None"
+        web_user = self.dms_web_user
+        if web_user:
+            return web_user.dealer
+        if self.user and self.user.dealer:
+            return self.user.dealer
+
+    @property
+    def dms_short_author(self):
+        """Who wrote the message in a title: its dealer for the users of a
+        dealer, else the author"""
+        dealer = self.dms_dealer
+        return dealer.party.rec_name if dealer else (self.author or '')
+
+    def as_dict(self):
+        """The message for the web client: the messages of the users of a
+        dealer name the user and the dealer ("li.wei@... (Hangzhou
+        Motors)") with the dealer's avatar
+
+        The web client shows a message without user as a line of the
+        system, without author nor avatar: the message of a portal account
+        gives the reference of the account (web.user,<id>) as user."""
+        value = super().as_dict()
+        dealer = self.dms_dealer
+        if dealer:
+            web_user = self.dms_web_user
+            value['author'] = gettext('dms_portal.msg_chat_author_dealer',
+                user=self.author or '', dealer=dealer.party.rec_name)
+            if web_user:
+                value['user'] = str(web_user)
+                # The dealer's picture where parties have one (party_avatar)
+                value['avatar_url'] = getattr(
+                    dealer.party, 'avatar_url', None)
+        return value
 
     @property
     def dms_portal_author(self):

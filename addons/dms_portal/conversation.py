@@ -4,6 +4,7 @@
 of other modules (orders, bulletins, feedback), and the checks of uploaded
 files.  Every query is scoped with the user of the session: anything else is
 a 404."""
+import json
 import re
 import unicodedata
 
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 from trytond.exceptions import UserError
 
 from .ir import MAX_MESSAGE_SIZE, MAX_UPLOAD_SIZE, UPLOAD_TYPES
-from .portal import NotFound, route
+from .portal import NotFound, route, to_int
 
 
 def download(attachment):
@@ -35,6 +36,22 @@ def read_upload(request):
     return upload.filename[:255], upload.stream.read(MAX_UPLOAD_SIZE + 1)
 
 
+def message_values(portal, message):
+    "A message of the conversation panel as the page's script shows it"
+    _ = portal._
+    side, name = message.dms_portal_author
+    if side == 'factory':
+        name = _("Factory") + (' · %s' % name if name else '')
+    return {
+        'id': message.id,
+        'side': 'mine' if side == 'dealer' else 'factory',
+        'author': name,
+        'datetime': message.create_date.isoformat(),
+        'time': portal.format_datetime(message.create_date),
+        'content': message.content,
+        }
+
+
 def chat_values(portal, resource, action, files_path, error=None,
         form=None):
     "The values of the conversation panel of resource"
@@ -46,6 +63,8 @@ def chat_values(portal, resource, action, files_path, error=None,
             'messages': Channel.dms_portal_messages(resource),
             'files': Attachment.dms_shared_of(resource),
             'action': portal.url(action),
+            # The new messages, read by the page every few seconds
+            'poll': portal.url(action + '/messages'),
             'files_path': portal.url(files_path),
             'error': error,
             'text': (form or {}).get('content', ''),
@@ -95,6 +114,24 @@ def register_conversation(path, resource, page):
         path.split('/')[0].replace('-', '_') + '_chat')
     route('/%s/chat' % path, methods=('POST',),
         max_size=MAX_UPLOAD_SIZE + 64 * 1024)(post)
+
+    def messages(request, portal, **kwargs):
+        """The public messages after the id ?after=, oldest first, as JSON
+        (the panel adds them without reloading the page)"""
+        pool = portal.pool
+        Channel = pool.get('ir.chat.channel')
+        after = to_int(request.args.get('after'), 0, minimum=0)
+        found = Channel.dms_portal_messages(
+            resource(portal, kwargs[name]), after=after)
+        response = Response(json.dumps({
+                    'messages': [message_values(portal, m) for m in found],
+                    }), mimetype='application/json')
+        response.headers['Cache-Control'] = 'no-store'
+        return response
+    messages.__module__ = resource.__module__
+    messages.__name__ = messages.__qualname__ = (
+        path.split('/')[0].replace('-', '_') + '_chat_messages')
+    route('/%s/chat/messages' % path)(messages)
 
 
 def shared_file(portal, resource, attachment_id, all_=False):

@@ -164,9 +164,12 @@ def negotiate_language(request, user=None):
     lang = request.cookies.get(LANG_COOKIE)
     if lang in codes:
         return lang
-    if user and user.party and user.party.lang \
-            and user.party.lang.code in codes:
-        return user.party.lang.code
+    # The language the user chose in the portal (on another browser), else
+    # the one of its party
+    if user:
+        for language in user.languages:
+            if language.code in codes:
+                return language.code
     best = request.accept_languages.best_match(
         [c.replace('_', '-') for c in codes] + ['zh'])
     if best and best.lower().startswith('zh'):

@@ -61,8 +61,11 @@ def login(request, portal):
     if request.method == 'POST':
         WebUser = portal.pool.get('web.user')
         email = request.form.get('email', '')[:320]
+        # The language chosen before signing in becomes the user's
+        lang = request.cookies.get(LANG_COOKIE)
         key = WebUser.dms_portal_login(
-            email, request.form.get('password', '')[:1024])
+            email, request.form.get('password', '')[:1024],
+            language=lang if lang in dict(LANGUAGES) else None)
         if key:
             # A new session and CSRF token at each login
             portal.set_cookie(SESSION_COOKIE, key)
@@ -96,6 +99,10 @@ def language(request, portal):
     lang = request.form.get('lang')
     if lang in dict(LANGUAGES):
         portal.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 60 * 60)
+        if portal.user:
+            # The user's language: its notifications and e-mails follow it
+            WebUser = portal.pool.get('web.user')
+            WebUser.dms_set_language(portal.user, lang)
     return portal.redirect(portal.safe_next())
 
 

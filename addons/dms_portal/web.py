@@ -67,6 +67,13 @@ class User(metaclass=PoolMeta):
             },
         help="The kinds of notifications the user reads only in the "
         "portal's inbox.")
+    dms_language = fields.Many2One(
+        'ir.lang', "Portal Language", ondelete='SET NULL',
+        states={
+            'invisible': ~Eval('dealer'),
+            },
+        help="The language the user chose in the portal: its pages, "
+        "its notifications and its e-mails are in it.")
 
     @classmethod
     def get_dms_notification_kinds(cls):
@@ -94,6 +101,25 @@ class User(metaclass=PoolMeta):
         if transaction.user and not User.dms_is_portal():
             return None
         return transaction.context.get('_dms_web_user')
+
+    @property
+    def languages(self):
+        "The language the user chose in the portal, before its party's"
+        if self.dms_language:
+            return [self.dms_language]
+        return super().languages
+
+    @classmethod
+    def dms_set_language(cls, user, code):
+        """Keep the language code chosen in the portal for user (its
+        notifications and e-mails follow it); the codes are those of the
+        portal"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        languages = Lang.search([('code', '=', code)], limit=1)
+        language = languages[0] if languages else None
+        if language and user.dms_language != language:
+            cls.write([user], {'dms_language': language.id})
 
     @property
     def dms_can_order(self):
@@ -197,13 +223,14 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     @without_check_access
-    def dms_portal_login(cls, email, password):
+    def dms_portal_login(cls, email, password, language=None):
         """Authenticate for the dealer portal and return a new session key
 
         Return None for a wrong e-mail or password and for accounts that may
         not use the portal: the caller cannot tell them apart.  Raises
         RateLimitException at once past the limit of failed attempts (see
-        dms_check_attempts)."""
+        dms_check_attempts).  The language code (chosen in the portal before
+        signing in) becomes the user's."""
         email = (email or '').strip().lower()
         cls.dms_check_attempts(email)
         users = cls.search([('email', '=', email)], limit=1)
@@ -219,6 +246,8 @@ class User(metaclass=PoolMeta):
             if new_hash:
                 cls.write([user], {'password_hash': new_hash})
             cls._dms_attempt(email, True)
+            if language:
+                cls.dms_set_language(user, language)
             return user.new_session()
         cls._dms_attempt(email, False)
 

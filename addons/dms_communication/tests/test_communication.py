@@ -4,8 +4,10 @@
 audience with receipts, acknowledgements and reminders, price changes,
 market feedback, the conversation panel, the inbox and its e-mails"""
 import datetime as dt
+import os
 import re
 from decimal import Decimal
+from email.header import decode_header, make_header
 from http import HTTPStatus
 
 from trytond.modules.company.tests import create_company, set_company
@@ -14,6 +16,7 @@ from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 from trytond.worker import run_task
 
+import dms_portal
 from dms_dealer.tests.tools import create_dealer, create_tier
 from dms_portal.tests.tools import PortalClientMixin, SMTPSink
 
@@ -87,6 +90,14 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
                         } for dealer in [dealer_a, dealer_b]])
             Sale.write(orders, {'state': 'quotation'})
             cls.order_a, cls.order_b = [o.id for o in orders]
+        # The messages of the portal in Chinese, for the users who read it
+        # in Chinese
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        zh, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.write([zh], {'translatable': True})
+        Translation.translation_import('zh_CN', 'dms_portal', os.path.join(
+                os.path.dirname(dms_portal.__file__), 'locale', 'zh_CN.po'))
 
     @classmethod
     def setUpClass(cls):
@@ -677,6 +688,39 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
                         ('model', '=', 'dms.feedback'),
                         ('description', 'like', 'When is it fixed?%')])), 1)
 
+        # Its title names the dealer and the feedback; the web client shows
+        # the user and the dealer as the author of the message
+        def factory_view():
+            pool = Pool()
+            Channel = pool.get('ir.chat.channel')
+            Notification = pool.get('res.notification')
+            notification, = Notification.search([
+                    ('user', '=', ADMIN), ('model', '=', 'dms.feedback'),
+                    ('description', 'like', 'When is it fixed?%')])
+            message, = Channel.get('dms.feedback,%s' % feedback_id)
+            return notification.label, message['author'], message['user']
+        label, author, user = self.staff(factory_view)
+        self.assertEqual(label, "Dealer A on #%s Chat about it" % feedback_id)
+        self.assertEqual(author, "buyer@a.example.com (Dealer A)")
+        self.assertTrue(user and user.startswith('web.user,'))
+
+        # The panel reads the messages after the last it shows, only on
+        # the dealer's own feedback
+        poll = self.url('feedback/%s/chat/messages' % feedback_id)
+        first, = buyer_a.get(poll + '?after=0').get_json()['messages']
+        self.assertEqual((first['side'], first['author']),
+            ('mine', 'buyer@a.example.com'))
+        self.assertIn('When is it fixed?', first['content'])
+        self.assertEqual(buyer_a.get(
+                poll + '?after=%s' % first['id']).get_json(),
+            {'messages': []})
+        self.assertEqual(self.client_for('buyer@b.example.com').get(
+                poll + '?after=0').status_code, HTTPStatus.NOT_FOUND)
+
+        # The buyer reads the portal in Chinese: its notifications and
+        # e-mails are in Chinese from now on, the viewer's in English
+        self.post(buyer_a, 'language', lang='zh_CN')
+
         def answer():
             pool = Pool()
             Channel = pool.get('ir.chat.channel')
@@ -691,6 +735,13 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
         self.assertEqual(sorted(m['To'] for m in mails),
             ['buyer@a.example.com', 'viewer@a.example.com'])
         self.assertTrue(all('Next week' in m.as_string() for m in mails))
+        subjects = {m['To']: str(make_header(decode_header(m['Subject'])))
+            for m in mails}
+        self.assertEqual(subjects['buyer@a.example.com'],
+            "工厂就 #%s Chat about it 发来了新消息" % feedback_id)
+        self.assertEqual(subjects['viewer@a.example.com'],
+            "New message from the factory on #%s Chat about it"
+            % feedback_id)
         page = buyer_a.get(self.url('feedback/%s' % feedback_id)).get_data(
             as_text=True)
         self.assertIn('Next week.', page)
@@ -700,7 +751,11 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
         self.assertNotIn(XSS, page)
         inbox = buyer_a.get(self.url('inbox?kind=chat')).get_data(
             as_text=True)
-        self.assertIn('New message from the factory', inbox)
+        self.assertIn('工厂就 #%s Chat about it 发来了新消息' % feedback_id,
+            inbox)
+        self.assertIn('New message from the factory', self.client_for(
+                'viewer@a.example.com').get(self.url('inbox?kind=chat'))
+            .get_data(as_text=True))
 
     def test_bulletin_chat_per_dealer(self):
         "Each dealer talks about a bulletin in its own conversation"
