@@ -1,8 +1,14 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
+import re
+
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
+
+
+# Chinese characters (CJK unified ideographs and their extension A)
+CHINESE = re.compile('[\u3400-\u4dbf\u4e00-\u9fff]')
 
 
 class Party(metaclass=PoolMeta):
@@ -36,10 +42,51 @@ class Address(metaclass=PoolMeta):
         help="The district or county inside the city (区/县), "
         "for the Chinese province / city / district address.")
 
+    @property
+    def dms_written_language(self):
+        """The language the address is written in: 'zh_CN' when its street,
+        city or district have Chinese characters, else 'en'"""
+        text = ''.join(filter(None, [
+                    getattr(self, 'street', None),
+                    getattr(self, 'city', None),
+                    getattr(self, 'district', None)]))
+        return 'zh_CN' if CHINESE.search(text) else 'en'
+
+    def get_full_address(self, name):
+        # An address reads in the order of the language it is written in,
+        # whatever the reader's: 浙江省杭州市西湖区人民路381号 (Tryton's
+        # format of China in Chinese), "381 Renmin Road, Xihu District,
+        # Hangzhou" (in English), never the Chinese order of English words
+        language = self.dms_written_language
+        if (language == 'zh_CN') == (
+                Transaction().language or '').startswith('zh'):
+            return super().get_full_address(name)
+        with Transaction().set_context(language=language):
+            return super().get_full_address(name)
+
+    def get_rec_name(self, name):
+        if self.dms_written_language != 'zh_CN':
+            return super().get_rec_name(name)
+        # 省市区 + street, after the party
+        with Transaction().set_context(language='zh_CN'):
+            substitutions = self._get_address_substitutions()
+        return ', '.join(filter(None, [
+                    self.party_full_name,
+                    substitutions['subdivision'] + substitutions['city']
+                    + (self.street_single_line or '')]))
+
     def _get_address_substitutions(self):
         pool = Pool()
         Country = pool.get('country.country')
+        Subdivision = pool.get('country.subdivision')
         substitutions = super()._get_address_substitutions()
+        subdivision = getattr(self, 'subdivision', None)
+        if subdivision and subdivision.id is not None and subdivision.id >= 0:
+            # The name in the language of the transaction, not of the
+            # address's reading
+            name = Subdivision(subdivision.id).name or ''
+            substitutions['subdivision'] = name
+            substitutions['SUBDIVISION'] = name.upper()
         chinese = (Transaction().language or '').startswith('zh')
         country = getattr(self, 'country', None)
         if chinese and country and substitutions['country']:

@@ -51,6 +51,13 @@ class AccountTestCase(PortalClientMixin, RouteTestCase):
         cls.zhejiang, = [
             s.id for s in china.subdivisions if s.code == 'CN-ZJ']
         cls.paris = france.subdivisions[0].id
+        # The province's name in Chinese
+        Lang = pool.get('ir.lang')
+        Subdivision = pool.get('country.subdivision')
+        Lang.write(Lang.search([('code', '=', 'zh_CN')]),
+            {'translatable': True})
+        with Transaction().set_context(language='zh_CN'):
+            Subdivision.write([Subdivision(cls.zhejiang)], {'name': "浙江省"})
         with set_company(company):
             tier = create_tier(company, 'GOLD')
             dealer_a = create_dealer(company, 'A', tier=tier)
@@ -277,11 +284,25 @@ class AccountTestCase(PortalClientMixin, RouteTestCase):
         html = admin.get(self.url('account/addresses/%s' % new_id)).get_data(
             as_text=True)
         self.assertIn('name="district" maxlength="100" value="Xihu"', html)
-        # In Chinese: province, city and district as one (省市区)
+        # An address written in English reads in English in the Chinese
+        # portal too (not 浙江省HangzhouXihu...)
         admin.set_cookie('dms_portal_lang', 'zh_CN', path=self.url())
         html = admin.get(self.url('account/addresses')).get_data(
             as_text=True)
-        self.assertIn('HangzhouXihu', html)
+        self.assertIn('Xihu, Hangzhou', html)
+        self.assertNotIn('HangzhouXihu', html)
+        # Written in Chinese: province, city, district and street as one
+        # (省市区), in both languages
+        response = self.post(admin, 'account/addresses/%s' % new_id,
+            street='人民路381号', city='杭州市', district='西湖区',
+            postal_code='310000', country=str(self.china),
+            subdivision=str(self.zhejiang))
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        for lang in ['zh_CN', 'en']:
+            admin.set_cookie('dms_portal_lang', lang, path=self.url())
+            html = admin.get(self.url('account/addresses')).get_data(
+                as_text=True)
+            self.assertIn('浙江省杭州市西湖区人民路381号', html, lang)
         admin.set_cookie('dms_portal_lang', 'en', path=self.url())
 
         before = self.addresses(self.dealer_a)

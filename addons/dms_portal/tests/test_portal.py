@@ -264,6 +264,26 @@ class PortalTestCase(
         self.assertIn('Forgot your password?',
             client.get(self.url('login')).get_data(as_text=True))
 
+        # Chosen before or after signing in, the language is the user's: its
+        # notifications and e-mails (web.user.languages) follow it, and
+        # another browser shows the portal in it
+        def language():
+            with Transaction().start(self.db_name, 0):
+                WebUser = Pool().get('web.user')
+                user, = WebUser.search(
+                    [('email', '=', 'buyer@b.example.com')])
+                return [l.code for l in user.languages]
+        client.post(self.url('language'), data={
+                'lang': 'zh_CN', 'csrf_token': self.csrf(client)})
+        self.login(client, email='buyer@b.example.com')
+        self.assertEqual(language(), ['zh_CN'])
+        other = self.client()
+        self.login(other, email='buyer@b.example.com')
+        self.assertIn('lang="zh-CN"', other.get(self.url()).get_data(
+                as_text=True))
+        self.post(other, 'language', lang='en')
+        self.assertEqual(language(), ['en'])
+
     def test_not_found(self):
         "Unknown pages and files are a 404 page without details"
         client = self.client()
