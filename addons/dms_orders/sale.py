@@ -21,6 +21,8 @@ import math
 from collections import defaultdict
 from decimal import Decimal
 
+from sql import Null
+
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
@@ -35,6 +37,8 @@ from .product import pricing
 
 MAX_REFERENCE = 64
 MAX_NOTE = 2000
+# More new orders for one user at once are notified together
+NOTIFY_MAX = 5
 # The fields that Sale.on_change_party sets (with sale_price_list's
 # price_list): the orders of a dealer share them (see Sale.dms_new)
 PARTY_FIELDS = [
@@ -183,6 +187,21 @@ class Sale(metaclass=PoolMeta):
         cls._sql_indexes.add(
             Index(t, (t.external_reference, Index.Equality()),
                 where=t.external_reference != None))  # noqa: E711
+
+    @classmethod
+    def __register__(cls, module):
+        cursor = Transaction().connection.cursor()
+        table = cls.__table__()
+        super().__register__(module)
+        # Migration: the dealer orders submitted before they
+        # were dated at their submission (dms_quote) get their quotation's
+        # date
+        cursor.execute(*table.update(
+                [table.sale_date], [table.quotation_date],
+                where=(table.sale_date == Null)
+                & (table.quotation_date != Null)
+                & (table.dealer != Null)
+                & (table.state != 'draft')))
 
     @classmethod
     def copy(cls, sales, default=None):
@@ -529,6 +548,10 @@ class Sale(metaclass=PoolMeta):
         for sale in sales:
             # Set with the other values: quote has nothing more to write
             sale.quotation_date = today
+            # The order is dated when the dealer submits it (Tryton dates
+            # a sale at its confirmation): the lists sort by it
+            if not sale.sale_date:
+                sale.sale_date = today
             sale.untaxed_amount_cache = sale.untaxed_amount
             sale.tax_amount_cache = sale.tax_amount
             sale.total_amount_cache = sale.total_amount
@@ -547,6 +570,77 @@ class Sale(metaclass=PoolMeta):
             to_create.extend(lines)
         Line.save(to_create)
         cls.quote(sales)
+        # After the commit (or by the worker): the dealer does not wait
+        cls.__queue__.dms_notify_submitted(sales)
+
+    @classmethod
+    def dms_notify_submitted(cls, sales):
+        """Notify the factory users responsible for the dealers of their
+        new orders in the web client, in each user's language
+
+        The responsible users are those of the dealer's sales
+        representative, else the DMS managers (Dealer.responsible_users).
+        A user gets one notification per order, which opens it, or one that
+        lists them all when a batch brings it more than NOTIFY_MAX orders."""
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        Lang = pool.get('ir.lang')
+        Notification = pool.get('res.notification')
+        sales = [s for s in sales if s.dealer]
+        if not sales:
+            return
+        users = Dealer.responsible_users({s.dealer for s in sales})
+        per_user = defaultdict(list)
+        for sale in sales:
+            for user in users[sale.dealer]:
+                per_user[user].append(sale)
+        to_create = []
+        for user, user_sales in per_user.items():
+            code = user.language.code if user.language else None
+            with Transaction().set_context(language=code):
+                lang = Lang.get(code)
+                if len(user_sales) > NOTIFY_MAX:
+                    notes = [{
+                            'label': gettext(
+                                'dms_orders.msg_order_submitted_many',
+                                count=len(user_sales)),
+                            'description': ', '.join(
+                                s.rec_name for s in user_sales[:NOTIFY_MAX]),
+                            'records': user_sales,
+                            }]
+                else:
+                    notes = [{
+                            'label': gettext(
+                                'dms_orders.msg_order_submitted',
+                                order=sale.rec_name,
+                                dealer=sale.dealer.rec_name),
+                            'description': cls._dms_submitted_description(
+                                sale, lang),
+                            'records': [sale],
+                            } for sale in user_sales]
+            for note in notes:
+                to_create.append({
+                        **note,
+                        'user': user.id,
+                        'label': note['label'][:255],
+                        'description': note['description'][:255],
+                        'icon': 'tryton-sale',
+                        'model': cls.__name__,
+                        'records': json.dumps(
+                            [s.id for s in note['records']]),
+                        })
+        if to_create:
+            Notification.create(to_create)
+
+    @staticmethod
+    def _dms_submitted_description(sale, lang):
+        "The amount and requested date of a new order in the language"
+        amount = lang.currency(
+            sale.total_amount or 0, sale.currency, grouping=True)
+        if not sale.shipping_date:
+            return amount
+        return gettext('dms_orders.msg_order_submitted_description',
+            amount=amount, date=lang.strftime(sale.shipping_date))
 
     # The portal cart
 

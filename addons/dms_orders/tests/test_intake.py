@@ -2,7 +2,10 @@
 # of this repository contains the full copyright notices and license terms.
 "Order validation rules and the order intake API"
 import datetime as dt
+import json
 import os
+import subprocess
+import tempfile
 from decimal import Decimal
 
 from dms_dealer.tests.tools import (
@@ -164,6 +167,21 @@ class IntakeTestMixin:
                 ('FR-1', 4, Decimal('400.0000'))])
         self.assertEqual(sale.untaxed_amount, Decimal('3200.00'))
 
+        # The PDF prints the unit prices with the currency's digits, more
+        # only for a price that has them
+        Report = pool.get('dms.sale.dealer_order', type='report')
+        with Transaction().set_context(company=self.company.id):
+            _, content, _, _ = Report.execute([sale.id], {})
+        with tempfile.NamedTemporaryFile(suffix='.pdf') as pdf:
+            pdf.write(content)
+            pdf.flush()
+            text = subprocess.run(['pdftotext', '-layout', pdf.name, '-'],
+                capture_output=True, text=True, check=True).stdout
+        self.assertRegex(text, r'800\.00(?!\d)')
+        self.assertNotIn('800.0000', text)
+        self.assertEqual(
+            Report.price_digits(Decimal('12.3450'), sale.currency), 3)
+
     @with_transaction()
     def test_idempotent(self):
         "The same dealer and reference returns the first result"
@@ -308,6 +326,81 @@ class IntakeTestMixin:
         message = result['errors'][0]['message']
         self.assertNotEqual(message, "The order has no lines.")
         self.assertRegex(message, '[\u4e00-\u9fff]')
+
+    def notified(self, user):
+        """Run the queued notifications of new orders and return the
+        notifications of the user: [(label, description, model, records)]"""
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        Queue = pool.get('ir.queue')
+        for task in Queue.search([]):
+            if task.data['method'] == 'dms_notify_submitted':
+                task.run()
+                Queue.delete([task])
+        return [(n.label, n.description, n.model, json.loads(n.records))
+            for n in Notification.search(
+                [('user', '=', user.id)], order=[('id', 'ASC')])]
+
+    @with_transaction()
+    def test_new_order_notified(self):
+        """Each new dealer order is dated at its submission and notified
+        to the factory, in the language of each user, from the intake and
+        from the portal's checkout"""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Translation = pool.get('ir.translation')
+        User = pool.get('res.user')
+        Sale = pool.get('sale.sale')
+        Date = pool.get('ir.date')
+        ModelData = pool.get('ir.model.data')
+        self.setup_network()
+        today = Date.today()
+        # The DMS managers are told when the dealer has no sales
+        # representative with a user: the administrator among them
+        admin = User(ModelData.get_id('res', 'user_admin'))
+        next_week = today + dt.timedelta(days=7)
+        result, = self.submit([self.order('PO-9', requested_date=str(
+                        next_week))])
+        sale = Sale(result['sale'])
+        self.assertEqual((sale.sale_date, sale.quotation_date),
+            (today, today))
+        # Queued: nothing until the order is committed
+        self.assertEqual(self.notified(admin), [(
+                    "New order %s [PO-9] from %s" % (
+                        sale.number, self.dealer_a.rec_name),
+                    "%s, requested for %s" % (
+                        Lang.get().currency(sale.total_amount, sale.currency,
+                            grouping=True),
+                        Lang.get().strftime(next_week)),
+                    'sale.sale', [sale.id])])
+
+        # The portal's checkout, to a user who reads Chinese
+        lang, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.write([lang], {'translatable': True})
+        Translation.translation_import('zh_CN', 'dms_orders', os.path.join(
+                os.path.dirname(__file__), '..', 'locale', 'zh_CN.po'))
+        User.write([admin], {'language': lang.id})
+        user, order = self.cart_and_order(
+            'notify@a.example.com', [('AC-1', '1')], 'CART-1')
+        result = self.checkout(user, order)
+        self.assertEqual(result['status'], 'accepted', result)
+        sale = Sale(result['sale'])
+        self.assertEqual(sale.sale_date, today)
+        (label, description, model, records), = self.notified(admin)[1:]
+        self.assertEqual((model, records), ('sale.sale', [sale.id]))
+        self.assertIn('%s [CART-1]' % sale.number, label)
+        self.assertIn(self.dealer_a.rec_name, label)
+        self.assertRegex(label, '[\u4e00-\u9fff]')
+
+        # A batch of more orders than NOTIFY_MAX: one notification
+        results = self.submit([self.order('PO-B%s' % i, lines=[
+                        {'product_code': 'FR-1', 'quantity': 2}])
+                for i in range(6)])
+        self.assertEqual({r['status'] for r in results}, {'accepted'})
+        (label, description, model, records), = self.notified(admin)[2:]
+        self.assertEqual(sorted(records), sorted(r['sale'] for r in results))
+        self.assertIn('6', label)
+        self.assertIn(results[0]['number'], description)
 
     @with_transaction()
     def test_stock_refused(self):

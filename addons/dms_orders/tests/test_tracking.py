@@ -7,6 +7,7 @@ from decimal import Decimal
 from dms_dealer.tests.tools import create_dealer, create_tier
 from trytond.exceptions import UserError
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
@@ -79,6 +80,24 @@ class TrackingTestMixin:
                     'carrier_product': template.products[0].id,
                     }])
         return carrier
+
+    def dealer_order_tabs(self):
+        """The dealer orders of each tab of the list Dealers > Dealer Orders,
+        in the order of the tabs, and the list's order under 'order'"""
+        pool = Pool()
+        ActWindow = pool.get('ir.action.act_window')
+        ModelData = pool.get('ir.model.data')
+        Sale = pool.get('sale.sale')
+        action = ActWindow(ModelData.get_id(
+                'dms_orders', 'act_dealer_order_form'))
+        decode = PYSONDecoder().decode
+        tabs = {}
+        for tab in sorted(action.act_window_domains,
+                key=lambda d: d.sequence):
+            tabs[tab.name] = set(Sale.search(
+                    [decode(action.domain), decode(tab.domain or '[]')]))
+        tabs['order'] = [tuple(o) for o in decode(action.order)]
+        return tabs
 
     @with_transaction()
     def test_stage_flow(self):
@@ -299,6 +318,19 @@ class TrackingTestMixin:
             [a.sale for a in Alert.scan()[1]], [waiting])
         self.assertEqual(
             Alert.search_count([('state', '=', 'open')]), 1)
+
+        # The dealer orders list opens on the orders to handle: the new
+        # ones (quotations) and those with an open alert
+        new_order = self.new_order('NEW')
+        tabs = self.dealer_order_tabs()
+        self.assertEqual(list(tabs)[0], "To Handle")
+        self.assertEqual(tabs["To Handle"], {new_order, on_time})
+        self.assertEqual(tabs["Quotation"], {new_order})
+        self.assertEqual(tabs["Confirmed"], set())
+        self.assertEqual(tabs["Processing"], {late, on_time})
+        # The newest first: dated when submitted
+        self.assertEqual(tabs['order'][:2], [
+                ('sale_date', 'DESC NULLS LAST'), ('id', 'DESC')])
 
         # Damage found on arrival: a delivered order gets the alert too
         ShipmentOut.assign_try([shipment])
