@@ -212,6 +212,21 @@ class Sale(metaclass=PoolMeta):
         default.setdefault('dms_payload_digest')
         return super().copy(sales, default=default)
 
+    @classmethod
+    def quote(cls, sales):
+        # The dealer orders quoted in the back office are dated as those
+        # the dealers submit (dms_quote): on the day of their quotation
+        undated = [s for s in sales
+            if s.dealer and not s.sale_date and s.state == 'draft']
+        super().quote(sales)
+        by_date = defaultdict(list)
+        for sale in undated:
+            if sale.state == 'quotation' and sale.quotation_date:
+                by_date[sale.quotation_date].append(sale)
+        if by_date:
+            cls.write(*[x for date, d_sales in by_date.items()
+                    for x in (d_sales, {'sale_date': date})])
+
     # The order path: new orders, their locks, checks and quotation
 
     @classmethod

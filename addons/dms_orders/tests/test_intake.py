@@ -402,6 +402,18 @@ class IntakeTestMixin:
         self.assertIn('6', label)
         self.assertIn(results[0]['number'], description)
 
+        # A dealer order quoted in the back office is dated too, and not
+        # notified (the factory made it)
+        sale, = Sale.dms_new(
+            [self.dealer_a], warehouse=Sale.default_warehouse())
+        Line = pool.get('sale.line')
+        sale.lines = [Line.dms_new(sale, self.products['FR-1'], 2)]
+        Line.dms_price(sale.lines)
+        sale.save()
+        Sale.quote([sale])
+        self.assertEqual(Sale(sale.id).sale_date, today)
+        self.assertEqual(len(self.notified(admin)), 3)
+
     @with_transaction()
     def test_stock_refused(self):
         "Lines beyond the stock available to promise are refused"
