@@ -100,6 +100,144 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
         self.assertEqual(self.console_errors[self.errors_before:], [],
             "errors in the browser")
 
+    def availability(self):
+        """{code: available quantity} of the catalogue's products (0 when
+        out of stock), read from its pages"""
+        page = self.page
+        available, number = {}, 1
+        while True:
+            page.goto(self.url('catalogue?page=%s' % number))
+            for row in self.rows('table#catalogue'):
+                match = re.search(r'(\d+) available', row['Availability'])
+                available[row['Code']] = int(match.group(1)) if match else 0
+            if not page.locator('nav.pager a[rel=next]').count():
+                return available
+            number += 1
+
+    def test_cart_warnings(self):
+        """Lines over what can be promised: added with a warning (quick
+        order, catalogue), availability on each line, a refused checkout's
+        summary at the top; in English and Chinese"""
+        page = self.page
+        with self.step("sign in, empty the cart, read the availability"):
+            self.sign_in()
+            self.empty_cart()
+            available = self.availability()
+            # Not the products the other tests order
+            others = ['AC-1001', 'SP-6009', 'WM-3002']
+            short = next(c for c, q in sorted(available.items())
+                if q > 0 and c not in others)
+            empty = next(c for c, q in sorted(available.items())
+                if q == 0 and c not in others)
+
+        with self.step("quick order in lowercase, over the availability"):
+            page.goto(self.url('cart'))
+            page.fill('#lines', "%s %s\n%s 1" % (
+                    short.lower(), available[short] + 5, empty.lower()))
+            page.get_by_role('button', name="Add to cart").click()
+            page.locator('#quick-report').wait_for(state='visible')
+            rows = self.rows('#quick-report table')
+            self.assertEqual([r['Code'] for r in rows], [short, empty])
+            self.assertEqual(rows[0]['Result'], "Added "
+                "Only %s can be promised now: lower the quantity to submit "
+                "the order." % available[short])
+            self.assertEqual(rows[1]['Result'], "Added "
+                "Out of stock: the order cannot be submitted with this "
+                "line now.")
+            self.assertEqual(self.cart_lines(),
+                {short: available[short] + 5, empty: 1})
+
+        with self.step("the availability and warnings on the cart's lines"):
+            lines = {r['Code']: r for r in self.rows('#cart-lines')}
+            self.assertEqual(lines[short]['Availability'],
+                "%s available" % available[short])
+            self.assertEqual(lines[empty]['Availability'], "Out of stock")
+            self.assertEqual(page.locator(
+                    '#cart-lines .line-warning').count(), 2)
+
+        with self.step("add from the catalogue: a warning"):
+            page.goto(self.url('catalogue?q=' + empty))
+            page.locator('table#catalogue tbody tr').first.get_by_role(
+                'button', name="Add").click()
+            page.wait_for_url(re.compile(r'.*/catalogue\?q='))
+            self.assertIn("the factory cannot promise that quantity now",
+                page.locator('.flash').inner_text())
+            self.assertEqual(self.cart_lines()[empty], 2)
+
+        with self.step("check out: refused, the problems at the top"):
+            page.goto(self.url('cart'))
+            page.fill('#reference', 'WARN-%s' % dt.datetime.now().strftime(
+                    '%H%M%S%f'))
+            page.locator('#checkout button.primary').click()
+            summary = page.locator('#checkout-problems')
+            summary.wait_for(state='visible')
+            # Above the lines, a link to each line with its problem
+            self.assertLess(summary.bounding_box()['y'],
+                page.locator('#cart-lines').bounding_box()['y'])
+            self.assertIn("The order is not submitted",
+                summary.inner_text())
+            links = summary.locator('a')
+            self.assertEqual(self.texts(links), [short, empty])
+            links.first.click()
+            page.wait_for_url(re.compile(r'#line-\d+$'))
+            anchor = page.url.rsplit('#', 1)[1]
+            self.assertIn(short,
+                page.locator('#%s' % anchor).inner_text())
+            self.save_screenshot('portal-checkout-problems.png',
+                full_page=True)
+            self.assertEqual(len(self.sales([('state', '!=', 'draft'),
+                            ('external_reference', 'like', 'WARN-%')])), 0)
+
+        with self.step("the warnings in Chinese"):
+            page.get_by_role('button', name="简体中文").click()
+            page.locator('html[lang="zh-CN"]').wait_for(state='attached')
+            warnings = self.texts(page.locator('#cart-lines .line-warning'))
+            self.assertEqual(warnings, [
+                    "目前仅可承诺 %s：请减少数量后再提交订单。"
+                    % available[short],
+                    "缺货：含有此行的订单目前无法提交。"])
+            lines = {r['编码']: r for r in self.rows('#cart-lines')}
+            self.assertEqual(lines[empty]['供货情况'], "缺货")
+            page.get_by_role('button', name="English").click()
+            page.locator('html[lang="en"]').wait_for(state='attached')
+            self.empty_cart()
+        self.assertNoNewErrors()
+
+    def test_ordering_phone(self):
+        "The orders, catalogue, product, cart and suggestions on a phone"
+        self.page.context.close()
+        page = self.page = self.new_page(viewport={
+                'width': 390, 'height': 844})
+        with self.step("sign in on a phone"):
+            self.sign_in(page=page)
+        for path in ['orders', 'catalogue', 'catalogue?q=AC-1001', 'cart',
+                'suggestions']:
+            with self.step("open %s on a phone" % path):
+                page.goto(self.url(path))
+                widths = page.evaluate("() => [document.scrollingElement"
+                    ".scrollWidth, innerWidth]")
+                self.assertLessEqual(widths[0], widths[1], path)
+                if path == 'catalogue?q=AC-1001':
+                    page.locator('table#catalogue tbody a').last.click()
+                    page.wait_for_url(re.compile(r'/catalogue/\d+$'))
+                    self.assertTrue(
+                        page.locator('#product-picture').is_visible())
+                    widths = page.evaluate("() => [document.scrollingElement"
+                        ".scrollWidth, innerWidth]")
+                    self.assertLessEqual(widths[0], widths[1], page.url)
+        with self.step("the orders' filters stacked on a phone"):
+            page.goto(self.url('orders'))
+            boxes = [page.locator(s).bounding_box() for s in [
+                    '#q', '#state', '#from', '#to']]
+            for box in boxes:
+                self.assertLessEqual(box['x'] + box['width'], 390)
+            # The dates side by side under the text and the state
+            self.assertLess(boxes[0]['y'], boxes[1]['y'])
+            self.assertLess(boxes[1]['y'], boxes[2]['y'])
+            self.assertEqual(boxes[2]['y'], boxes[3]['y'])
+            self.save_screenshot('portal-orders-phone.png')
+        self.assertNoNewErrors()
+
     def test_quick_order_upload_and_checkout(self):
         "Quick order, CSV and XLSX uploads, refused then accepted checkout"
         page = self.page
@@ -121,8 +259,10 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
             report = page.locator('#quick-report')
             report.wait_for(state='visible')
             rows = self.rows('#quick-report table')
+            # Added, with a warning: more than can be promised
             self.assertEqual([(r['Code'], r['Result']) for r in rows], [
-                    ('AC-1001', "Added"),
+                    ('AC-1001', "Added Only %s can be promised now: lower "
+                        "the quantity to submit the order." % available),
                     ('NOPE-1', 'Unknown product code "NOPE-1".')])
             self.assertIn("Lines added: 1. Lines refused: 1.", report.inner_text())
             self.assertEqual(self.cart_lines(), {'AC-1001': available + 1})

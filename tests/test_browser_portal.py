@@ -411,6 +411,52 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
                 self.assertTrue(row["Availability"], row)
             self.save_screenshot('portal-catalogue.png')
 
+        with self.step("pictures, or the placeholder without"):
+            admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
+            images = admin.product.image.search_read(
+                [], 0, None, None, ['template'], {})
+            pictured = {p['code'] for p in admin.product.product.search_read(
+                    [('template', 'in', [i['template'] for i in images])],
+                    0, None, None, ['code'], {})}
+            shown = page.evaluate("""() => [...document.querySelectorAll(
+                'table#catalogue tbody tr')].map(row => [
+                    row.cells[0].innerText.trim(),
+                    row.querySelector('img.picture').getAttribute('src')])""")
+            self.assertEqual(
+                {c for c, src in shown if 'picture.jpg' in src},
+                pictured & {c for c, _ in shown})
+            self.assertTrue(pictured & {c for c, _ in shown},
+                "no picture on the first page of the demo's catalogue")
+            self.assertTrue(
+                [c for c, src in shown if 'product-placeholder.svg' in src],
+                "no placeholder on the first page of the demo's catalogue")
+            # Loaded, from the portal (the first row, then all of them)
+            page.wait_for_function("""() => {
+                const img = document.querySelector(
+                    'table#catalogue tbody img.picture');
+                return img.complete && img.naturalWidth > 0; }""")
+            for code, src in shown:
+                response = page.request.get(src if src.startswith('http')
+                    else self.server.url + src)
+                self.assertEqual(response.status, 200, code)
+
+        with self.step("a product's picture and specifications"):
+            code = sorted(pictured & {c for c, _ in shown})[0]
+            page.locator('table#catalogue tbody tr').filter(
+                has_text=code).get_by_role('link').last.click()
+            page.wait_for_url(re.compile(r'/catalogue/\d+$'))
+            page.wait_for_function("""() => {
+                const img = document.querySelector('#product-picture');
+                return img.complete && img.naturalWidth >= 200; }""")
+            self.assertIn('picture.jpg',
+                page.locator('#product-picture').get_attribute('src'))
+            self.assertTrue(page.get_by_role(
+                    'heading', name="Specifications").is_visible())
+            self.assertTrue(
+                page.locator('#product-description').inner_text().strip())
+            self.save_screenshot('portal-product.png')
+            self.open_catalogue()
+
         with self.step("search a product code"):
             code = codes[0]
             self.search_catalogue(code)
@@ -512,6 +558,9 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             self.open_catalogue(page)
             self.assertTrue(page.locator(
                     'table#catalogue tbody > tr').first.is_visible())
+            # The pictures (or the placeholder) beside the names
+            self.assertTrue(page.locator(
+                    'table#catalogue tbody img.picture').first.is_visible())
             self.assertNoHorizontalScroll(page)
             self.save_screenshot('portal-catalogue-phone.png')
 

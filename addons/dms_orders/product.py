@@ -57,6 +57,7 @@ def catalogue_domain(tier, text=None, category=None):
         domain.append(('categories_all', '=', category))
     return domain
 
+
 class PriceList(metaclass=PoolMeta):
     __name__ = 'product.price_list'
 
@@ -99,6 +100,12 @@ class Template(metaclass=PoolMeta):
     @classmethod
     def default_dms_orderable(cls):
         return True
+
+    def get_images(self, pattern):
+        # Tryton's /product/image route serves the pictures of any product
+        # by its code to anyone: the DMS serves them in the portal, to the
+        # dealers who may order the product (see doc/design.rst)
+        return iter(())
 
 
 class Template_Tier(ModelSQL):
@@ -168,6 +175,91 @@ class Product(metaclass=PoolMeta):
                     units[unit_id], quantity or 0,
                     records[product_id].default_uom, round=False)
         return {p: available[p] for p in product_ids}
+
+    @classmethod
+    def dms_promise(cls, items, warehouse):
+        """What the factory can promise for [(product, quantity)] of an
+        order: for each item (available, short), as the checkout counts it
+        (Sale.dms_check): the quantity available to promise of the product
+        less the items of the same product before it, and whether the item
+        asks for more than that; (None, False) without warehouse (the
+        checkout does not check the stock then)"""
+        if not warehouse:
+            return [(None, False) for _ in items]
+        products = list({p for p, _ in items})
+        available = (cls.dms_available_quantities(products, warehouse)
+            if products else {})
+        reserved = defaultdict(float)
+        result = []
+        for product, quantity in items:
+            left = max(available.get(product.id, 0) - reserved[product.id], 0)
+            reserved[product.id] += quantity or 0
+            result.append((left, (quantity or 0) > left))
+        return result
+
+    @classmethod
+    def dms_by_code(cls, codes):
+        """The products of the codes a dealer types or uploads, matched
+        without regard to case: {code as given: product}
+
+        The product whose code is the same wins; a code matching several
+        products only by case matches none.  Searched as the caller (the
+        record rules of its dealer)."""
+        codes = {c for c in codes if isinstance(c, str) and c}
+        found = {}
+        for sub_codes in grouped_slice(
+                sorted(codes), backend.MAX_QUERY_PARAMS):
+            for product in cls.search(
+                    [('code', 'in', list(sub_codes))], order=[]):
+                found[product.code] = product
+        missing = [c for c in codes if c not in found]
+        folded = defaultdict(set)
+        # A few dozen codes at most (quick order, upload: 200 rows)
+        for sub_codes in grouped_slice(sorted(missing), 50):
+            domain = ['OR'] + [
+                ('code', 'ilike', escape_wildcard(c)) for c in sub_codes]
+            for product in cls.search(domain, order=[]):
+                folded[product.code.casefold()].add(product)
+        for code in missing:
+            products = folded.get(code.casefold(), ())
+            if len(products) == 1:
+                found[code], = products
+        return found
+
+    @classmethod
+    def dms_pictured(cls, products):
+        "The ids of the products with a picture (theirs or their template's)"
+        pool = Pool()
+        Image = pool.get('product.image')
+        products = list(products)
+        templates = {p.template.id for p in products}
+        pictured = set()
+        for sub_ids in grouped_slice(sorted(templates)):
+            for image in Image.search([
+                        ('template', 'in', list(sub_ids)),
+                        ], order=[]):
+                pictured.add((image.template.id,
+                        image.product.id if image.product else None))
+        return {p.id for p in products
+            if (p.template.id, None) in pictured
+            or (p.template.id, p.id) in pictured}
+
+    @without_check_access
+    def dms_picture(self, size):
+        """The first picture of the product as JPEG bytes of at most size
+        pixels, None without picture
+
+        Tryton keeps the resized pictures in product.image.cache, which
+        no portal or dealer user writes: the caller checks the product is
+        one its user may see."""
+        for image in self.images_used:
+            return image.get(size)
+
+    def get_images(self, pattern):
+        # Tryton's /product/variant/image route serves the pictures of any
+        # product by its code to anyone: the DMS serves them in the portal,
+        # to the dealers who may order the product (see doc/design.rst)
+        return iter(())
 
     @classmethod
     def dms_catalogue_domain(cls, dealer, text=None, category=None):

@@ -30,6 +30,9 @@ register_templates(os.path.join(os.path.dirname(__file__), 'www'))
 register_nav('catalogue', N_("Catalogue"), sequence=10,
     model='dms.order.intake')
 register_flash('cart_added', N_("The product is in your cart."))
+register_flash('cart_added_short', N_(
+        "The product is in your cart, but the factory cannot promise that "
+        "quantity now: see your cart."))
 register_flash('order_submitted', N_(
         "Your order is submitted: the factory will confirm it."))
 register_flash('order_received', N_(
@@ -87,6 +90,7 @@ def catalogue(request, portal):
         order=[('name', 'ASC')])
     return portal.render('catalogue.html',
         products=products, prices=prices, available=available,
+        pictured=Product.dms_pictured(products),
         categories=categories, category=category, text=text,
         page=page, pages=pages, total=total,
         currency=dealer.company.currency)
@@ -110,9 +114,32 @@ def product(request, portal, product_id):
             products, Location(warehouse))
         if warehouse else {})
     return portal.render('product.html', product=product,
+        pictured=bool(Product.dms_pictured(products)),
         price=Product.dms_sale_prices(products, dealer)[product.id],
         available=available.get(product.id, 0),
         currency=dealer.company.currency)
+
+
+# The sizes of the pictures: in the catalogue's list, on the product's page
+PICTURE_SIZES = {'small': 100, 'large': 400}
+
+
+@route('/catalogue/<int:product_id>/picture.jpg')
+def product_picture(request, portal, product_id):
+    "The picture of a product the dealer may see (Tryton's product image)"
+    pool = portal.pool
+    Product = pool.get('product.product')
+    size = PICTURE_SIZES.get(request.args.get('size'), PICTURE_SIZES['large'])
+    products = Product.search(
+        [('id', '=', product_id)]
+        + Product.dms_catalogue_domain(portal.dealer), limit=1)
+    picture = products[0].dms_picture(size) if products else None
+    if not picture:
+        raise NotFound()
+    response = Response(picture, mimetype='image/jpeg')
+    # Only for the dealer's browser: another dealer may not see the product
+    response.headers['Cache-Control'] = 'private, max-age=3600'
+    return response
 
 
 MAX_QUICK_ROWS = 200
@@ -170,21 +197,67 @@ def _buyer(portal):
     return portal.user
 
 
-def _cart_page(portal, status=200, **values):
+def _cart_lines(portal):
+    "The cart of the user, its lines and for each line (available, short)"
     pool = portal.pool
     Sale = pool.get('sale.sale')
-    Date = pool.get('ir.date')
+    Product = pool.get('product.product')
     user = portal.user
     cart = Sale.dms_cart(user) if user.dms_can_order else None
     lines = [l for l in cart.lines if l.type == 'line'] if cart else []
+    promise = dict(zip([l.id for l in lines], Product.dms_promise(
+                [(l.product, l.quantity) for l in lines], cart.warehouse)
+            if lines else []))
+    return cart, lines, promise
+
+
+def _shortage(portal, available, backorder):
+    "The warning of a line asking for more than can be promised"
+    _ = portal._
+    if available <= 0:
+        if backorder:
+            return _("Out of stock: the line will be back-ordered.")
+        return _("Out of stock: the order cannot be submitted with this "
+            "line now.")
+    if backorder:
+        return _("Only %(available)s can be promised now: the rest will be "
+            "back-ordered.", available='{:g}'.format(available))
+    return _("Only %(available)s can be promised now: lower the quantity "
+        "to submit the order.", available='{:g}'.format(available))
+
+
+def _cart_page(portal, status=200, **values):
+    pool = portal.pool
+    Date = pool.get('ir.date')
+    Configuration = pool.get('dms.configuration')
+    user = portal.user
+    cart, lines, promise = _cart_lines(portal)
+    backorder = Configuration(1).backorder_policy != 'refuse'
+    warnings = {
+        line_id: _shortage(portal, available, backorder)
+        for line_id, (available, short) in promise.items() if short}
     addresses = user.dms_delivery_addresses()
     values.setdefault('errors', {})
     values.setdefault('general_errors', [])
+    values.setdefault('problems', [])
     values.setdefault('report', None)
     values.setdefault('reordered', None)
     values.setdefault('form', {})
     return portal.render('cart.html', status=status, cart=cart, lines=lines,
+        promise=promise, warnings=warnings,
+        # The warnings of the products of the lines just added
+        added_warnings={l.product.code: warnings[l.id]
+            for l in lines if l.id in warnings},
         addresses=addresses, today=Date.today(), **values)
+
+
+def _with_codes(portal, rows):
+    """The rows of (code, ...) with the codes a dealer typed written as
+    the products' codes (matched without regard to case)"""
+    Product = portal.pool.get('product.product')
+    products = Product.dms_by_code([r[0] for r in rows])
+    return [((products[r[0]].code if r[0] in products else r[0]),) + r[1:]
+        for r in rows]
 
 
 @route('/cart')
@@ -197,14 +270,16 @@ def cart_add(request, portal):
     pool = portal.pool
     Sale = pool.get('sale.sale')
     user = _buyer(portal)
-    code = request.form.get('product_code', '')[:64]
-    report, = Sale.dms_quick_order(
-        user, [(code, request.form.get('quantity', '')[:32])])
-    _, _, _, errors = report
+    code = request.form.get('product_code', '')[:64].strip()
+    report, = Sale.dms_quick_order(user, _with_codes(portal,
+            [(code, request.form.get('quantity', '')[:32])]))
+    _, code, _, errors = report
     if errors:
         return _cart_page(portal, status=400,
             general_errors=[e.message for e in errors])
-    portal.flash('cart_added')
+    _, lines, promise = _cart_lines(portal)
+    short = any(promise[l.id][1] for l in lines if l.product.code == code)
+    portal.flash('cart_added_short' if short else 'cart_added')
     return portal.redirect(portal.safe_next('cart'))
 
 
@@ -253,6 +328,8 @@ def _order_rows(portal, user, rows):
     the report of each row: (row number, code, quantity, [messages])"""
     pool = portal.pool
     Sale = pool.get('sale.sale')
+    rows = [(row[0],) + coded for row, coded in zip(
+            rows, _with_codes(portal, [row[1:] for row in rows]))]
     valid = [(code, quantity) for _, code, quantity, error in rows
         if not error]
     checked = iter(Sale.dms_quick_order(user, valid) if valid else [])
@@ -313,16 +390,21 @@ def cart_checkout(request, portal):
         cart = Sale.dms_cart(user)
         positions = [l.id for l in cart.lines if l.type == 'line'] \
             if cart else []
-        errors, general = {}, []
+        codes = {l.id: l.product.code for l in cart.lines} if cart else {}
+        # The problems at the top of the page, each line's with a link to
+        # the line (where its problem shows too)
+        errors, problems = {}, []
         for error in result['errors']:
             line = error.get('line')
             if line and line <= len(positions):
-                errors.setdefault(positions[line - 1], []).append(
-                    error['message'])
+                line_id = positions[line - 1]
+                errors.setdefault(line_id, []).append(error['message'])
+                problems.append(
+                    ('line-%s' % line_id, codes[line_id], error['message']))
             else:
-                general.append(error['message'])
+                problems.append((None, None, error['message']))
         return _cart_page(portal, status=400, errors=errors,
-            general_errors=general, form=form)
+            problems=problems, form=form)
     portal.flash('order_submitted')
     return portal.redirect('orders/%s' % result['sale'])
 

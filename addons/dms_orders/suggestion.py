@@ -16,9 +16,9 @@ from sql.conditionals import Case, Coalesce
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
-from trytond.pool import Pool
+from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 # The columns written by compute and their PostgreSQL types
 INSERT_COLUMNS = [
@@ -65,6 +65,14 @@ class Suggestion(ModelSQL, ModelView):
         cls._sql_indexes.add(Index(t, (t.dealer, Index.Range())))
 
     def get_reason(self, name):
+        "Why the product is suggested, for the factory's staff"
+        return self._reason('dms_orders.msg_suggestion_reason')
+
+    def dealer_reason(self):
+        "Why the product is suggested, told to the dealer"
+        return self._reason('dms_orders.msg_suggestion_reason_dealer')
+
+    def _reason(self, message):
         pool = Pool()
         Date = pool.get('ir.date')
         Lang = pool.get('ir.lang')
@@ -83,9 +91,10 @@ class Suggestion(ModelSQL, ModelView):
         else:
             ago = gettext('dms_orders.msg_suggestion_ago_days', days=since)
         average = self.average_quantity or 0
-        reason = gettext('dms_orders.msg_suggestion_reason',
-            quantity=lang.format_number(average,
-                0 if abs(average - round(average)) < 0.05 else 1),
+        # In whole units: "about 8", not "about 8.2"
+        reason = gettext(message,
+            quantity=lang.format_number(
+                max(round(average), 1) if average > 0 else 0, 0),
             every=every, ago=ago)
         factor = self.seasonal_factor or 1
         if abs(factor - 1) >= 0.1:
@@ -281,6 +290,21 @@ class Suggestion(ModelSQL, ModelView):
     @classmethod
     def of_dealer(cls, dealer):
         return cls.search([('dealer', '=', dealer.id)])
+
+
+class Sale(metaclass=PoolMeta):
+    __name__ = 'sale.sale'
+
+    @classmethod
+    def quote(cls, sales):
+        super().quote(sales)
+        # The suggestions of the dealers count their new orders at once: a
+        # product just ordered is not suggested again
+        dealers = {s.dealer for s in sales if s.dealer}
+        if dealers:
+            with without_check_access():
+                # The history may hold products the dealer no longer sees
+                Pool().get('dms.order.suggestion').compute(list(dealers))
 
 
 def _date(value):

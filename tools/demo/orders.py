@@ -119,6 +119,7 @@ def fill(demo):
     "The products, stock, sales and their fulfilment"
     setup_products(demo.database, demo.company_id, demo.admin_id,
         demo.context)
+    setup_pictures(demo.database, demo.admin_id, demo.context)
     setup_stock(demo.database, demo.admin_id, demo.context)
     setup_sales(demo.database, demo.admin_id, demo.context)
     setup_tracking(demo.database, demo.admin_id, demo.context, demo.lang)
@@ -191,6 +192,81 @@ def ensure_account_category(Category, Account, company_id):
                 }])
     translate(Category, [category], ["产成品"])
     return category
+
+
+# The categories whose products get a picture and a description (the
+# others show the portal's placeholder), with the description in English
+# and Chinese
+PICTURED = {
+    'AC': ("Energy class 1, R32 refrigerant, 5-year compressor warranty.",
+        "一级能效，R32 环保冷媒，压缩机保修五年。"),
+    'RF': ("Energy class 1, frost free, 3-year warranty.",
+        "一级能效，风冷无霜，整机保修三年。"),
+    'WM': ("Inverter motor, 15 programmes, 3-year warranty.",
+        "变频电机，15 种洗涤程序，整机保修三年。"),
+    'WH': ("Enamel tank, safety valve, 5-year tank warranty.",
+        "搪瓷内胆，安全阀，内胆保修五年。"),
+    }
+
+
+def setup_pictures(database, admin_id, context):
+    """Give the products of the PICTURED categories a picture (drawn here,
+    one per category) and a description"""
+    pool = Pool(database)
+    Image = pool.get('product.image')
+    Product = pool.get('product.product')
+    with transaction(database, admin_id, **context):
+        if Image.search_count([]):
+            return
+        products = Product.search([
+                ('code', 'in', demo_skus()),
+                ], order=[('code', 'ASC')])
+        products = [p for p in products if p.code[:2] in PICTURED]
+        pictures = {prefix: product_picture(prefix) for prefix in PICTURED}
+        Image.create([{
+                    'template': p.template.id,
+                    'image': pictures[p.code[:2]],
+                    } for p in products])
+        # In the default language, then in Chinese
+        for index, context in enumerate([{}, {'language': 'zh_CN'}]):
+            actions = []
+            for product in products:
+                actions.extend([[product], {
+                            'description': PICTURED[product.code[:2]][index],
+                            }])
+            with Transaction().set_context(**context):
+                Product.write(*actions)
+
+
+def product_picture(prefix):
+    "A PNG picture of an appliance of the category (SKU prefix)"
+    import io
+
+    from PIL import Image, ImageDraw
+    colours = {'AC': (214, 234, 248), 'RF': (232, 240, 233),
+        'WM': (243, 236, 224), 'WH': (246, 229, 229)}
+    image = Image.new('RGB', (240, 240), colours[prefix])
+    draw = ImageDraw.Draw(image)
+    body, line = (250, 252, 255), (60, 72, 88)
+    if prefix == 'AC':
+        draw.rounded_rectangle((30, 80, 210, 150), 16, body, line, 4)
+        for x in range(60, 190, 20):
+            draw.line((x, 135, x + 10, 135), line, 3)
+    elif prefix == 'RF':
+        draw.rounded_rectangle((70, 25, 170, 215), 10, body, line, 4)
+        draw.line((70, 95, 170, 95), line, 4)
+        draw.line((150, 50, 150, 75), line, 4)
+        draw.line((150, 115, 150, 150), line, 4)
+    elif prefix == 'WM':
+        draw.rounded_rectangle((50, 40, 190, 210), 10, body, line, 4)
+        draw.ellipse((75, 85, 165, 175), (220, 230, 240), line, 4)
+        draw.line((60, 65, 180, 65), line, 3)
+    else:
+        draw.rounded_rectangle((80, 30, 160, 210), 36, body, line, 4)
+        draw.ellipse((108, 80, 132, 104), (230, 90, 70), line, 3)
+    data = io.BytesIO()
+    image.save(data, format='PNG')
+    return data.getvalue()
 
 
 def template_values(code, name, list_price, unit, category, account_category,

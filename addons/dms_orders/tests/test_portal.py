@@ -29,6 +29,14 @@ from .test_intake import IntakeTestMixin
 PASSWORD = 'portal-secret-1'
 
 
+def picture():
+    "A small PNG picture"
+    from PIL import Image
+    data = io.BytesIO()
+    Image.new('RGB', (40, 30), (40, 120, 190)).save(data, format='PNG')
+    return data.getvalue()
+
+
 class CatalogueTestCase(
         LockRetrySetUpMixin, PortalClientMixin, PortalTranslationTestMixin,
         RouteTestCase):
@@ -49,6 +57,20 @@ class CatalogueTestCase(
                 })
         Template.write([cls.products['FR-1'].template], {
                 'name': 'Fridge <script>alert(1)</script>'})
+        # A product without stock and one ordered regularly (suggestions)
+        for code, name in [('ZERO-1', "Empty shelf"),
+                ('SUG-1', "Suggested item")]:
+            template, = Template.copy([AC], default={
+                    'name': name, 'code': code})
+            cls.products[code] = template.products[0]
+        IntakeTestMixin.add_stock(cls, {'SUG-1': 50})
+        # Pictures: of a product of every dealer, of a Gold one and of a
+        # product no dealer orders
+        Image = pool.get('product.image')
+        Image.create([{
+                    'template': cls.products[code].template.id,
+                    'image': picture(),
+                    } for code in ['AC-1', 'GOLD-ONLY', 'OFF']])
         WebUser.create([{
                     'email': email, 'password': PASSWORD,
                     'dealer': dealer.id, 'dealer_role': role,
@@ -60,12 +82,16 @@ class CatalogueTestCase(
                     ('second@b.example.com', cls.dealer_b, 'buyer'),
                     ('upload@a.example.com', cls.dealer_a, 'buyer'),
                     ('orders@a.example.com', cls.dealer_a, 'buyer'),
-                    ('reorder@b.example.com', cls.dealer_b, 'buyer')]])
+                    ('reorder@b.example.com', cls.dealer_b, 'buyer'),
+                    ('stock@a.example.com', cls.dealer_a, 'buyer'),
+                    ('suggest@a.example.com', cls.dealer_a, 'buyer')]])
 
     def rows(self, html):
         return re.findall(
             r'<td data-label="Code">([^<]*)</td>\s*'
-            r'<td data-label="Product"><a href="[^"]*">([^<]*)</a></td>\s*'
+            r'<td data-label="Product" class="product-cell">'
+            r'<a [^>]*class="thumb"[^>]*><img [^>]*></a>'
+            r'<a href="[^"]*">([^<]*)</a></td>\s*'
             r'<td data-label="Your price" class="num">([^<]*)</td>', html)
 
     def test_login_required(self):
@@ -134,6 +160,60 @@ class CatalogueTestCase(
             with self.subTest(product=product_id):
                 self.assertEqual(client_b.get(self.url(
                             'catalogue/%s' % product_id)).status_code,
+                    HTTPStatus.NOT_FOUND)
+
+    def test_pictures(self):
+        """Pictures in the catalogue and on the product page, a placeholder
+        without; a dealer gets only the pictures of its products"""
+        client_a = self.client_for('buyer@a.example.com')
+        client_b = self.client_for('buyer@b.example.com')
+        ac, gold, off, fridge = [self.products[c].id
+            for c in ['AC-1', 'GOLD-ONLY', 'OFF', 'FR-1']]
+        html = client_a.get(self.url('catalogue?q=-1')).get_data(
+            as_text=True)
+        self.assertIn(
+            'src="%s?size=small"' % self.url('catalogue/%s/picture.jpg' % ac),
+            html)
+        self.assertNotIn('catalogue/%s/picture.jpg' % fridge, html)
+        self.assertIn('src="%s"' % self.url(
+                'static/product-placeholder.svg'), html)
+        html = client_a.get(self.url('catalogue/%s' % fridge)).get_data(
+            as_text=True)
+        self.assertIn('product-placeholder.svg', html)
+        self.assertIn('Specifications', html)
+        response = client_a.get(self.url('static/product-placeholder.svg'))
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'image/svg+xml')
+
+        for client, product, size, status in [
+                (client_a, ac, 'small', HTTPStatus.OK),
+                (client_b, ac, 'large', HTTPStatus.OK),
+                (client_a, gold, None, HTTPStatus.OK),
+                # Of another tier, not orderable, without picture, unknown
+                (client_b, gold, 'small', HTTPStatus.NOT_FOUND),
+                (client_a, off, 'small', HTTPStatus.NOT_FOUND),
+                (client_a, fridge, 'small', HTTPStatus.NOT_FOUND),
+                (client_a, 999999, 'small', HTTPStatus.NOT_FOUND),
+                (self.client(), ac, 'small', HTTPStatus.SEE_OTHER),
+                ]:
+            with self.subTest(product=product, size=size):
+                response = client.get(
+                    self.url('catalogue/%s/picture.jpg' % product)
+                    + ('?size=%s' % size if size else ''))
+                self.assertEqual(response.status_code, status)
+                if status == HTTPStatus.OK:
+                    self.assertEqual(response.mimetype, 'image/jpeg')
+                    self.assertTrue(response.get_data().startswith(
+                            b'\xff\xd8'))
+                    self.assertIn('private', response.headers[
+                            'Cache-Control'])
+        # Tryton's own image route, which asks for no session, serves none
+        from trytond.wsgi import Base64Converter
+        database = Base64Converter(None).to_url(self.db_name)
+        for path in ['/product/variant/image/GOLD-ONLY/%s' % database,
+                '/product/image/OFF/%s' % database]:
+            with self.subTest(path=path):
+                self.assertEqual(self.client().get(path).status_code,
                     HTTPStatus.NOT_FOUND)
 
     def test_escaped(self):
@@ -399,6 +479,118 @@ class CatalogueTestCase(
         html = response.get_data(as_text=True)
         self.assertIn('reference of at most', html)
         self.assertIn('in the past', html)
+
+    def test_availability_warnings(self):
+        """Codes in any case; lines over what can be promised are added
+        with a warning, shown on the cart, and refused at the checkout with
+        a summary of the problems at the top"""
+        client = self.client_for('stock@a.example.com')
+        response = self.post(client, 'cart/quick',
+            lines="ac-1 1000\nZero-1 1\nfr-1 2")
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        html = response.get_data(as_text=True)
+        self.assertEqual([(c, r) for _, c, r in self.report(html)], [
+                ('AC-1', 'Added'), ('ZERO-1', 'Added'), ('FR-1', 'Added')])
+        report = html.split('id="quick-report"')[1].split('</table>')[0]
+        self.assertEqual(report.count('class="warn shortage"'), 2)
+        self.assertRegex(report, r'Only \d+ can be promised now')
+        self.assertIn('Out of stock: the order cannot be submitted', report)
+        self.assertEqual(self.cart_codes(client), ['AC-1', 'ZERO-1', 'FR-1'])
+
+        # The cart shows what can be promised on each line
+        html = client.get(self.url('cart')).get_data(as_text=True)
+        lines = dict(re.findall(
+                r'<td data-label="Code">([^<]*)</td>.*?'
+                r'<td data-label="Availability" class="availability">'
+                r'<span class="\w+">([^<]*)</span>', html, re.S))
+        self.assertRegex(lines['AC-1'], r'^\d+ available$')
+        self.assertEqual(lines['ZERO-1'], 'Out of stock')
+        self.assertRegex(lines['FR-1'], r'^\d+ available$')
+        self.assertEqual(html.count('class="warning line-warning"'), 2)
+
+        # From the catalogue: added, with a warning on the next page
+        response = self.post(client, 'cart/add', product_code='zero-1',
+            quantity='2', next=self.url('catalogue'))
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER)
+        self.assertIn('cannot promise that quantity', client.get(
+                response.location).get_data(as_text=True))
+        self.post(client, 'cart/add', product_code='FR-1', quantity='2')
+        self.assertIn('The product is in your cart.', client.get(
+                self.url('cart')).get_data(as_text=True))
+
+        # The checkout is refused: the problems at the top, linked to
+        # their lines, and nothing is saved
+        cart, = self.sales(**{'web_user.email': 'stock@a.example.com'},
+            state='draft')
+        self.assertEqual(cart[4], [('AC-1', 1000), ('ZERO-1', 3),
+                ('FR-1', 4)])
+        ac_line, zero_line, _ = self.cart_line_ids(cart[0])
+        response = self.post(client, 'cart/checkout', reference='STOCK-1')
+        self.assertEqual(response.status_code, HTTPStatus.BAD_REQUEST)
+        html = response.get_data(as_text=True)
+        summary = html.split('id="checkout-problems"')[1].split(
+            '</section>')[0]
+        self.assertIn('The order is not submitted', summary)
+        self.assertEqual(re.findall(r'<a href="#(line-\d+)">', summary),
+            ['line-%s' % ac_line, 'line-%s' % zero_line])
+        self.assertIn('id="line-%s"' % ac_line, html)
+        self.assertLess(html.index('id="checkout-problems"'),
+            html.index('id="cart-lines"'))
+        self.assertEqual(self.sales(external_reference='STOCK-1'), [])
+
+        # Codes of uploads too
+        html = self.upload(client, 'order.csv',
+            b'code,quantity\ngold-only,1\n').get_data(as_text=True)
+        self.assertEqual(self.report(html), [(2, 'GOLD-ONLY', 'Added')])
+        for line_id in self.cart_line_ids(cart[0]):
+            self.post(client, 'cart/line', line=str(line_id),
+                action='remove')
+
+    def test_suggestions_after_order(self):
+        """The suggestions in the third person with whole units for the
+        factory, in the second person for the dealer; a product ordered
+        is not suggested any more"""
+        today = dt.date.today()
+        with Transaction().start(self.db_name, 0) as transaction, \
+                Transaction().set_context(company=self.company.id):
+            pool = Pool()
+            Dealer = pool.get('dms.dealer')
+            Line = pool.get('sale.line')
+            Sale = pool.get('sale.sale')
+            Product = pool.get('product.product')
+            Suggestion = pool.get('dms.order.suggestion')
+            product = Product(self.products['SUG-1'].id)
+            dealer = Dealer(self.dealer_a.id)
+            sales = Sale.dms_new([dealer] * 3)
+            for sale, days, quantity in zip(
+                    sales, [84, 56, 28], [8, 8, 10]):
+                sale.sale_date = today - dt.timedelta(days=days)
+                sale.lines = [Line(type='line', product=product,
+                        quantity=quantity, unit=product.sale_uom,
+                        unit_price=Decimal(100))]
+            Sale.save(sales)
+            # Orders of the past, done without their workflow
+            Sale.write(sales, {'state': 'done'})
+            Suggestion.compute([dealer])
+            suggestion, = Suggestion.search([
+                    ('dealer', '=', dealer.id),
+                    ('product', '=', product.id)])
+            self.assertEqual(suggestion.reason,
+                "Orders about 9 every 4 weeks; last order 4 weeks ago.")
+            self.assertEqual(suggestion.dealer_reason(),
+                "You order about 9 every 4 weeks; last order 4 weeks ago.")
+            transaction.commit()
+
+        client = self.client_for('suggest@a.example.com')
+        html = client.get(self.url('suggestions')).get_data(as_text=True)
+        self.assertIn('SUG-1', html)
+        self.assertIn('You order about 9 every 4 weeks', html)
+        self.post(client, 'cart/quick', lines="sug-1 9")
+        response = self.post(client, 'cart/checkout', reference='SUG-ORDER')
+        self.assertEqual(response.status_code, HTTPStatus.SEE_OTHER,
+            response.get_data(as_text=True))
+        html = client.get(self.url('suggestions')).get_data(as_text=True)
+        self.assertNotIn('SUG-1', html)
 
     def test_viewer_cannot_order(self):
         "A viewer sees the catalogue without ordering"

@@ -455,7 +455,10 @@ class TrackingTestMixin:
             (ac.quantity, ac.orders, ac.interval_days, ac.last_order_date,
                 ac.seasonal_factor),
             (40, 5, 28, days(-35), 1))
+        # For the factory's staff; the dealer reads it in the second person
         self.assertEqual(ac.reason,
+            "Orders about 40 every 4 weeks; last order 5 weeks ago.")
+        self.assertEqual(ac.dealer_reason(),
             "You order about 40 every 4 weeks; last order 5 weeks ago.")
         fr = suggestions[('B', 'FR-1')]
         # 68 in the 8 weeks a year ago against 248 over the year
