@@ -585,6 +585,11 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
                 chat.locator('#chat-title').inner_text().strip(),
                 "Conversation with the factory")
 
+        with self.step("the order open in a second tab"):
+            other = page.context.new_page()
+            other.goto(order)
+            other_messages = other.locator('#chat-messages')
+
         with self.step("send a message to the factory"):
             chat.locator('#chat-content').fill(text)
             with page.expect_navigation():
@@ -597,6 +602,15 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
                 self.buyer['email'])
             self.assertEqual(mine.locator('.content').inner_text().strip(),
                 text)
+
+        with self.step("the second tab shows it without reloading"):
+            # The panel asks for the new messages every 5 seconds
+            other_messages.locator('li.mine').filter(has_text=text).wait_for(
+                state='visible')
+            self.assertEqual(other_messages.locator('li.mine').filter(
+                    has_text=text).locator('.author').inner_text().strip(),
+                self.buyer['email'])
+            other.close()
 
         with self.step("the message is on the order's channel"):
             message, = messages().values()
@@ -655,6 +669,28 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             self.assertEqual(page.url, order)
             self.assertTrue(page.locator('#chat-messages li.factory').filter(
                     has_text=reply).is_visible())
+
+        with self.step("in Chinese, the next notification is in Chinese"):
+            # The portal's language is the buyer's: the factory's next
+            # answer is told in Chinese in the inbox (and its e-mail)
+            page.get_by_role('button', name="简体中文").click()
+            page.locator('html[lang="zh-CN"]').wait_for(state='attached')
+            later = "Confirmed for Thursday. (%s)" % TOKEN
+            self.admin.ir.chat.channel.post(
+                resource, later, 'public', self.context)
+            page.goto(self.url('inbox'))
+            item = page.locator('#notifications li[data-kind="chat"]').filter(
+                has_text=later)
+            self.assertEqual(item.locator('.subject').inner_text().strip(),
+                "工厂就 %s 发来了新消息" % sale['number'])
+            # The e-mail settings read in lines, not a character a line
+            widths = page.locator(
+                '#email-preferences label.check').evaluate_all(
+                "labels => labels.map(l => l.getBoundingClientRect().width)")
+            self.assertTrue(widths)
+            self.assertGreater(min(widths), 48, widths)
+            page.get_by_role('button', name="English").click()
+            page.locator('html[lang="en"]').wait_for(state='attached')
         self.assertNoNewErrors()
 
     # The back office
@@ -689,6 +725,57 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             has_text=re.compile(r'^\s*%s\s*$' % re.escape(header)))
         return row.locator('td[headers="%s"]' % th.get_attribute(
                 'id')).inner_text().strip()
+
+    def test_backoffice_live_chat(self):
+        """A dealer's message appears in the web client's open chat of the
+        order without reopening it, with the user and the dealer as author
+        (the bus: PostgreSQL's LISTEN/NOTIFY, on SQLite the server's own
+        process)"""
+        portal = self.page
+        sale, = self.admin.sale.sale.search_read([
+                ('dealer', '=', self.dealer['id']),
+                ('state', 'in', ['confirmed', 'processing']),
+                ], 0, 1, [('id', 'DESC')], ['number', 'party.rec_name'],
+            self.context)
+        text = "Can the pallets of %s be shrink-wrapped? (%s)" % (
+            sale['number'], TOKEN)
+        with self.step("the buyer opens the order in the portal"):
+            self.sign_in(page=portal)
+            portal.goto(self.url('orders/%s' % sale['id']))
+
+        back = self.page = self.open_page()
+        self.watch_rpc(back)
+        with self.step("the factory opens the order's chat"):
+            self.login(*DEMO_LOGINS['admin'])
+            back.goto('%s/#%s/model/sale.sale/%s' % (
+                    self.server.url, self.server.database, sale['id']))
+            button = back.locator('#tabs button#chat:visible')
+            button.first.wait_for(state='visible')
+            self.wait_idle()
+            button.first.click()
+            messages = back.locator('.chat .chat-messages')
+            # Empty (the order has no message yet): its form shows
+            back.locator('.chat textarea').wait_for(state='visible')
+            self.wait_idle()
+
+        with self.step("the buyer writes; the open chat shows it"):
+            portal.locator('#chat-content').fill(text)
+            with portal.expect_navigation():
+                portal.locator('#chat').get_by_role(
+                    'button', name="Send").click()
+            message = messages.locator('.chat-message').filter(
+                has_text=text)
+            message.wait_for(state='visible')
+            self.assertNotIn('system-message',
+                message.get_attribute('class').split())
+            author = message.locator('.media-heading')
+            self.assertTrue(author.inner_text().strip().startswith(
+                    "%s (%s)" % (self.buyer['email'],
+                        sale['party.']['rec_name'])),
+                author.inner_text())
+            # The time of the message is shown with its author
+            self.assertTrue(author.locator('small').inner_text().strip())
+        self.assertNoNewErrors()
 
     def test_backoffice_bulletin_receipts(self):
         "The factory sees in the back office who read and acknowledged"
