@@ -178,6 +178,11 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
                 summary.inner_text())
             links = summary.locator('a')
             self.assertEqual(self.texts(links), [short, empty])
+            items = self.texts(summary.locator('li'))
+            self.assertRegex(items[0], r'^%s: Only %s of "\[%s\] ' % (
+                    short, available[short], short))
+            self.assertRegex(items[1], r'^%s: "\[%s\] .*" is out of '
+                'stock: none can be promised now\.$' % (empty, empty))
             links.first.click()
             page.wait_for_url(re.compile(r'#line-\d+$'))
             anchor = page.url.rsplit('#', 1)[1]
@@ -189,17 +194,24 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
                             ('external_reference', 'like', 'WARN-%')])), 0)
 
         with self.step("the warnings in Chinese"):
+            page.goto(self.url('cart'))
             page.get_by_role('button', name="简体中文").click()
-            page.locator('html[lang="zh-CN"]').wait_for(state='attached')
-            warnings = self.texts(page.locator('#cart-lines .line-warning'))
-            self.assertEqual(warnings, [
-                    "目前仅可承诺 %s：请减少数量后再提交订单。"
-                    % available[short],
-                    "缺货：含有此行的订单目前无法提交。"])
-            lines = {r['编码']: r for r in self.rows('#cart-lines')}
-            self.assertEqual(lines[empty]['供货情况'], "缺货")
-            page.get_by_role('button', name="English").click()
-            page.locator('html[lang="en"]').wait_for(state='attached')
+            try:
+                page.locator('html[lang="zh-CN"]').wait_for(
+                    state='attached')
+                warnings = self.texts(
+                    page.locator('#cart-lines .line-warning'))
+                self.assertEqual(warnings, [
+                        "目前仅可承诺 %s：请减少数量后再提交订单。"
+                        % available[short],
+                        "缺货：含有此行的订单目前无法提交。"])
+                lines = {r['编码']: r for r in self.rows('#cart-lines')}
+                self.assertEqual(lines[empty]['供货情况'], "缺货")
+            finally:
+                # The language is the web user's: the other tests read
+                # English
+                page.get_by_role('button', name="English").click()
+                page.locator('html[lang="en"]').wait_for(state='attached')
             self.empty_cart()
         self.assertNoNewErrors()
 

@@ -8,6 +8,7 @@ import unicodedata
 
 from werkzeug.wrappers import Response
 
+from trytond.i18n import gettext
 from trytond.tools import escape_wildcard
 from trytond.tools.timezone import UTC, get_tzinfo
 
@@ -387,22 +388,29 @@ def cart_checkout(request, portal):
         note=form['note'])
     if result['status'] != 'accepted':
         portal.rollback()
-        cart = Sale.dms_cart(user)
-        positions = [l.id for l in cart.lines if l.type == 'line'] \
-            if cart else []
-        codes = {l.id: l.product.code for l in cart.lines} if cart else {}
+        _, lines, promise = _cart_lines(portal)
+        positions = [l.id for l in lines]
+        lines = {l.id: l for l in lines}
         # The problems at the top of the page, each line's with a link to
         # the line (where its problem shows too)
         errors, problems = {}, []
         for error in result['errors']:
             line = error.get('line')
+            message = error['message']
             if line and line <= len(positions):
                 line_id = positions[line - 1]
-                errors.setdefault(line_id, []).append(error['message'])
+                available, _ = promise[line_id]
+                if (error['code'] == 'stock_short'
+                        and available is not None and available <= 0):
+                    # Nothing to promise: out of stock, not "only 0"
+                    message = gettext('dms_orders.msg_order_stock_out',
+                        product=lines[line_id].product.rec_name)
+                errors.setdefault(line_id, []).append(message)
                 problems.append(
-                    ('line-%s' % line_id, codes[line_id], error['message']))
+                    ('line-%s' % line_id, lines[line_id].product.code,
+                        message))
             else:
-                problems.append((None, None, error['message']))
+                problems.append((None, None, message))
         return _cart_page(portal, status=400, errors=errors,
             problems=problems, form=form)
     portal.flash('order_submitted')

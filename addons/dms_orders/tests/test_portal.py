@@ -533,6 +533,10 @@ class CatalogueTestCase(
         self.assertIn('The order is not submitted', summary)
         self.assertEqual(re.findall(r'<a href="#(line-\d+)">', summary),
             ['line-%s' % ac_line, 'line-%s' % zero_line])
+        self.assertRegex(summary, r'Only \d+ of &#34;\[AC-1\]')
+        self.assertIn('&#34;[ZERO-1] Empty shelf&#34; is out of stock: none '
+            'can be promised now.', summary)
+        self.assertNotIn('Only 0', html)
         self.assertIn('id="line-%s"' % ac_line, html)
         self.assertLess(html.index('id="checkout-problems"'),
             html.index('id="cart-lines"'))
