@@ -5,11 +5,14 @@ its cart by quick order and by uploading CSV and XLSX files (with the report
 of each line), checks out with a line the factory cannot promise (refused
 on its line, nothing saved), fixes it and submits; then opens the order,
 finds it in the list with the filters, downloads it as PDF and XLSX and
-orders it again.  Every result is checked against the database over
-XML-RPC.
+orders it again.  Lines over what the factory can promise are added with a
+warning (in English and Chinese) and a refused checkout lists its problems
+at the top; the ordering pages fit a phone.  Every result is checked
+against the database over XML-RPC.
 
-Screenshots of the cart with the upload report, the refused checkout, the
-order and the orders list go to docs/screenshots/ (see tests/browser.py).
+Screenshots of the cart with the upload report, the refused checkout (and
+its problems), the order and the orders list (and on a phone) go to
+docs/screenshots/ (see tests/browser.py).
 """
 import datetime as dt
 import io
@@ -220,8 +223,12 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
         self.page.context.close()
         page = self.page = self.new_page(viewport={
                 'width': 390, 'height': 844})
-        with self.step("sign in on a phone"):
+        with self.step("sign in on a phone, a line in the cart"):
             self.sign_in(page=page)
+            self.empty_cart()
+            page.fill('#lines', "AC-1001 1")
+            page.get_by_role('button', name="Add to cart").click()
+            page.locator('#quick-report').wait_for(state='visible')
         for path in ['orders', 'catalogue', 'catalogue?q=AC-1001', 'cart',
                 'suggestions']:
             with self.step("open %s on a phone" % path):
@@ -248,6 +255,7 @@ class OrderingBrowserTestCase(browser.BrowserTestCase):
             self.assertLess(boxes[1]['y'], boxes[2]['y'])
             self.assertEqual(boxes[2]['y'], boxes[3]['y'])
             self.save_screenshot('portal-orders-phone.png')
+            self.empty_cart()
         self.assertNoNewErrors()
 
     def test_quick_order_upload_and_checkout(self):
