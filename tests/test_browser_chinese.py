@@ -239,6 +239,12 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
             lang = [c['value'] for c in page.context.cookies()
                 if c['name'] == 'dms_portal_lang']
             self.assertEqual(lang, [LANG])
+            # Chosen before signing in, it is the user's language: its
+            # notifications and e-mails follow it
+            admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
+            user, = admin.web.user.search_read([('email', '=', email)],
+                0, 1, None, ['dms_language.code'], {})
+            self.assertEqual(user['dms_language.']['code'], LANG)
 
         self.visit('')
         self.visit('catalogue')
@@ -252,6 +258,10 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
             page.locator('#cart-lines tbody tr').count(), 0, "empty cart")
         self.visit('orders')
         self.visit('orders/%s' % self.order, 'order')
+        # A Chinese address reads province, city, district and street as
+        # one (省市区), on the order as on the account's addresses
+        address = re.compile(r'浙江省杭州市西湖区\S+号')
+        self.assertRegex(page.locator('main').inner_text(), address)
         with self.step("screenshot of the order"):
             self.save_screenshot('portal_order_zh_CN.png', full_page=True)
         self.visit('bulletins')
@@ -261,6 +271,7 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
         self.visit('inbox')
         self.visit('account/users')
         self.visit('account/addresses')
+        self.assertRegex(page.locator('main').inner_text(), address)
         self.visit(self.first_link(r'account/addresses/\d+'), 'address')
         self.visit('account/addresses/new')
         self.assertNoEnglish()
