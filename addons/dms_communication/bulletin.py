@@ -36,6 +36,9 @@ AUDIENCES = [
     ('dealers', "Dealers"),
     ]
 MAX_BODY_SIZE = 20000
+# Checked in validate_fields: a Char's size widens its entry in the web
+# client to that many characters
+MAX_TITLE_SIZE = 200
 OPEN_ORDER_STATES = ['quotation', 'confirmed', 'processing']
 # The dealers a bulletin reaches and who may read it in the portal
 AUDIENCE_DEALER_STATES = ['active', 'suspended']
@@ -54,7 +57,7 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
         'company.company', "Company", required=True, ondelete='RESTRICT',
         states=_states)
     title = fields.Char(
-        "Title", required=True, translate=True, size=200, states=_states)
+        "Title", required=True, translate=True, states=_states)
     kind = fields.Selection(KINDS, "Kind", required=True, states=_states)
     kind_string = kind.translated('kind')
     body = fields.Text(
@@ -221,6 +224,12 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
     @classmethod
     def validate_fields(cls, bulletins, field_names):
         super().validate_fields(bulletins, field_names)
+        if not field_names or 'title' in field_names:
+            for bulletin in bulletins:
+                if len(bulletin.title or '') > MAX_TITLE_SIZE:
+                    raise BulletinError(gettext(
+                            'dms_communication.msg_bulletin_title_size',
+                            size=MAX_TITLE_SIZE))
         if not field_names or 'body' in field_names:
             for bulletin in bulletins:
                 if len(bulletin.body or '') > MAX_BODY_SIZE:

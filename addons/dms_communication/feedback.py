@@ -78,8 +78,9 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
         'web.user', "Author", readonly=True, ondelete='SET NULL')
     kind = fields.Selection(KINDS, "Kind", required=True, states=_states)
     kind_string = kind.translated('kind')
-    subject = fields.Char(
-        "Subject", required=True, size=SIZES['subject'], states=_states)
+    # The lengths of the texts are checked in validate_fields: a Char's
+    # size widens its entry in the web client to that many characters
+    subject = fields.Char("Subject", required=True, states=_states)
     description = fields.Text("Description", states=_states)
     product = fields.Many2One(
         'product.product', "Product", ondelete='RESTRICT', states=_states,
@@ -88,7 +89,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
             },
         depends={'company'})
     attribute = fields.Char(
-        "Attribute", size=SIZES['attribute'], states=_states,
+        "Attribute", states=_states,
         help="The variant asked for, e.g. a colour or a size.")
     estimated_quantity = fields.Integer(
         "Estimated Volume", states=_states,
@@ -98,7 +99,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
             ],
         help="The quantity the dealer thinks it could sell.")
     competitor = fields.Char(
-        "Competitor", size=SIZES['competitor'], states={
+        "Competitor", states={
             'readonly': Eval('state') == 'closed',
             'invisible': Eval('kind') != 'competitor',
             })
@@ -234,7 +235,7 @@ class Feedback(Workflow, ModelSQL, ModelView, ChatMixin):
     @classmethod
     def validate_fields(cls, records, field_names):
         super().validate_fields(records, field_names)
-        for field in ['description', 'answer']:
+        for field in SIZES:
             if not field_names or field in field_names:
                 for record in records:
                     if len(getattr(record, field) or '') > SIZES[field]:
