@@ -32,6 +32,7 @@ ROUTES = {
     '/reset-password/confirm': (['GET', 'POST'], None, True),
     '/catalogue': (['GET'], None, False),
     '/catalogue/<int:product_id>': (['GET'], 'product', False),
+    '/catalogue/<int:product_id>/picture.jpg': (['GET'], 'product', False),
     '/cart': (['GET'], None, False),
     '/cart/add': (['POST'], None, False),
     '/cart/quick': (['POST'], None, False),
