@@ -200,7 +200,8 @@ class DmsDealerTestCase(
     @with_transaction()
     def test_address_district(self):
         """Test the district of an address follows the city: 省市区 in
-        Chinese, before the city otherwise"""
+        Chinese, before the city otherwise; an address reads in the order
+        of the language it is written in"""
         pool = Pool()
         Address = pool.get('party.address')
         Party = pool.get('party.party')
@@ -221,12 +222,26 @@ class DmsDealerTestCase(
         zh, = Lang.search([('code', '=', 'zh_CN')])
         Lang.write([zh], {'translatable': True})
         with Transaction().set_context(language='zh_CN'):
+            # Written in English, it reads in English (not 浙江省HangzhouXihu)
             address = Address(address.id)
-            self.assertIn("ZhejiangHangzhouXihuWensan Road 1",
-                address.full_address)
-            # The country by its name in the language, not upper case English
-            self.assertTrue(address.full_address.startswith("China\n"),
-                address.full_address)
+            self.assertIn("Xihu, Hangzhou", address.full_address)
+            self.assertNotIn("HangzhouXihu", address.full_address)
+            Country.write([china], {'name': "中国"})
+            Subdivision.write([zhejiang], {'name': "浙江省"})
+        # Written in Chinese, it reads 省市区 + street in both languages, the
+        # country by its Chinese name, not upper case English
+        chinese = Address(party=party, country=china, subdivision=zhejiang,
+            city="杭州市", district="西湖区", street="人民路381号")
+        chinese.save()
+        for language in ['zh_CN', 'en']:
+            with Transaction().set_context(language=language):
+                chinese = Address(chinese.id)
+                self.assertIn("浙江省杭州市西湖区人民路381号",
+                    chinese.full_address, language)
+                self.assertTrue(chinese.full_address.startswith("中国"),
+                    chinese.full_address)
+                self.assertEqual(chinese.rec_name,
+                    "Dealer, 浙江省杭州市西湖区人民路381号")
 
     @with_transaction()
     def test_dealer_workflow(self):
