@@ -4,10 +4,14 @@
 served by a real trytond on the demo database, driven by Playwright in
 Debian's headless Chromium.  A buyer of dealer D0001 signs in (after a wrong
 password), checks the home page against the database read over XML-RPC,
-switches the language to Chinese and back, signs out; then the same on a
-phone-sized screen.  In the catalogue, the buyer checks the products against
-XML-RPC: their number, a product code with the price of the dealer's tier, a
-category, the pages, Chinese and a phone-sized screen.
+switches the language to Chinese and back, signs out.  On a phone-sized
+screen (390 px), the header is one line whose Menu button opens the
+navigation, the languages and the sign-out, and every page of the portal's
+routes (read from Tryton's route table; the ids of a route from the links of
+the pages before it) is no wider than the screen, in English and Chinese.
+In the catalogue, the buyer checks the products against XML-RPC: their
+number, a product code with the price of the dealer's tier, a category, the
+pages, Chinese and a phone-sized screen.
 
 Screenshots of the login page, the home page (desktop in English and
 Chinese, phone) and the catalogue (desktop, phone) go to docs/screenshots/
@@ -31,6 +35,26 @@ ENGLISH = ["Dealer portal", "Home", "Menu", "Sign out", "Welcome",
     "Reference", "State", "Total", "No orders yet"]
 NO_HORIZONTAL_SCROLL = (
     "() => document.scrollingElement.scrollWidth <= window.innerWidth")
+# The width of the page and its widest elements beyond the screen (those
+# whose parent is not beyond it)
+PAGE_WIDTH = """() => {
+    const screen = document.documentElement.clientWidth;
+    const beyond = e => e.getBoundingClientRect().right > screen + 0.5;
+    const wider = [...document.querySelectorAll('body *')].filter(
+        e => e.getClientRects().length && beyond(e)
+        && !beyond(e.parentElement)).map(e => e.tagName.toLowerCase()
+        + (e.id ? '#' + e.id : '') + (e.classList.length
+            ? '.' + [...e.classList].join('.') : '')
+        + ' ' + Math.round(e.getBoundingClientRect().right) + ' px');
+    return {width: document.documentElement.scrollWidth, wider: wider};
+}"""
+# The links of a page, without query nor fragment
+LINKS = """() => [...document.querySelectorAll('a[href]')].map(
+    a => a.href.split(/[?#]/)[0])"""
+# The routes that answer a file, not a page: static files, files of a
+# record, documents (PDF, XLSX), pictures
+DOWNLOAD = re.compile(
+    r'^/static/|/files/<int:\w+>$|\.[a-z]+$')
 # The products a dealer may order (the demo has no tier restrictions)
 CATALOGUE_DOMAIN = [
     ('salable', '=', True),
@@ -63,6 +87,10 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
         super().setUpClass()
         try:
             cls.expected = cls.read_expected()
+            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
+            cls.accounts = cls.admin.web.user.search([('email', 'in', [
+                            e for e, _ in DEMO_LOGINS.values() if '@' in e])],
+                0, None, None, {})
         except BaseException:
             cls.tearDownClass()
             raise
@@ -97,6 +125,9 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             }
 
     def setUp(self):
+        # The demo accounts in the demo's language: the language chosen in
+        # the portal is kept as the web user's, and a test may end in another
+        self.admin.web.user.write(self.accounts, {'dms_language': None}, {})
         # A new browser context for each test: no cookies
         self.page = self.new_page()
         self.errors_before = len(self.console_errors)
@@ -279,25 +310,40 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
         self.assertNoNewErrors()
 
     def test_phone(self):
-        "On a phone: no horizontal scroll, a Menu button that opens the menu"
+        """On a phone: a one-line header whose Menu button opens the
+        navigation, the languages and the sign-out; every page of the
+        portal's routes as wide as the screen, in English and Chinese"""
         # The phone instead of the desktop of setUp()
         self.page.context.close()
         page = self.page = self.new_page(viewport=PHONE)
+        rules = self.page_rules()
         with self.step("open the login page on a phone"):
             page.goto(self.url())
             self.assertLoginPage()
             self.assertNoHorizontalScroll(page)
             self.assertTrue(page.get_by_role(
                     'link', name="Forgot your password?").is_visible())
+            # The languages beside the portal's name
+            self.assertTrue(page.get_by_role(
+                    'button', name="简体中文").is_visible())
+            self.assertLessEqual(self.header_height(page), 60)
+
+        with self.step("the pages without a session on a phone"):
+            widths = self.page_widths(
+                page, [r for r in rules if rules[r]], {})
 
         with self.step("sign in on a phone"):
-            self.sign_in(page=page)
+            self.sign_in('d0001.admin', page=page)
             self.assertNoHorizontalScroll(page)
             menu = page.get_by_role('button', name="Menu")
             self.assertTrue(menu.is_visible(), "no Menu button")
             self.assertEqual(menu.get_attribute('aria-expanded'), 'false')
             home = page.locator('#nav').get_by_role('link', name="Home")
             self.assertFalse(home.is_visible())
+            sign_out = page.get_by_role('button', name="Sign out")
+            self.assertFalse(sign_out.is_visible())
+            # One line: the portal's name and the Menu button
+            self.assertLessEqual(self.header_height(page), 60)
             self.assertTrue(page.locator(
                     'table.list tbody > tr').first.is_visible())
             self.save_screenshot('portal-home-phone.png', full_page=True)
@@ -306,8 +352,93 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             menu.click()
             home.wait_for(state='visible')
             self.assertEqual(menu.get_attribute('aria-expanded'), 'true')
+            self.assertTrue(sign_out.is_visible())
+            self.assertTrue(page.get_by_role(
+                    'button', name="简体中文").is_visible())
             self.assertNoHorizontalScroll(page)
+
+        with self.step("every page on a phone"):
+            links = {}
+            widths += self.page_widths(
+                page, [r for r in rules if not rules[r]], links)
+
+        with self.step("every page on a phone in Chinese"):
+            page.goto(self.url())
+            page.get_by_role('button', name="Menu").click()
+            page.get_by_role('button', name="简体中文").click()
+            page.locator('html[lang="zh-CN"]').wait_for(state='attached')
+            self.assertLessEqual(self.header_height(page), 60)
+            widths += self.page_widths(
+                page, [r for r in rules if not rules[r]], links)
+            page.goto(self.url())
+            page.get_by_role('button', name="菜单").click()
+            page.get_by_role('button', name="English").click()
+            page.locator('html[lang="en"]').wait_for(state='attached')
+        self.assertEqual(widths, [],
+            "pages wider than a phone (%s px)" % PHONE['width'])
         self.assertNoNewErrors()
+
+    @staticmethod
+    def page_rules():
+        """The portal's routes that answer a page to GET: {rule: public}
+        (not the files: static files, files of records, PDF and XLSX)"""
+        from tests.test_portal_isolation import ROUTES, portal_rules
+        rules = {}
+        for rule, methods in portal_rules().items():
+            if 'GET' in methods and not DOWNLOAD.search(rule):
+                # A new route without an entry in ROUTES fails there
+                rules[rule] = ROUTES.get(rule, (None, None, False))[2]
+        return rules
+
+    @staticmethod
+    def header_height(page):
+        return page.locator('header.topbar').bounding_box()['height']
+
+    def page_widths(self, page, rules, links):
+        """Open the page of each rule (its ids from the links of the pages
+        opened before) and return what is wider than the screen; links are
+        the portal's paths seen so far"""
+        wide = []
+        lang = page.locator('html').get_attribute('lang')
+        # The path opened for each rule
+        opened = {}
+        # The parents (their links) before the records
+        for rule in sorted(rules, key=lambda r: (r.count('<'), r)):
+            if rule == '/<path:path>':
+                # Any other path: the page of a 404
+                path = 'no-such-page'
+            elif '<' in rule:
+                pattern = re.compile('^%s$' % re.sub(
+                        r'<int:\w+>', '[0-9]+', re.escape(rule)))
+                paths = sorted(p for p in links if pattern.match(p))
+                # Or the path of a record's page under the record's
+                # (not linked: its data read by the page's script)
+                paths += [opened[p] + rule[len(p):] for p in opened
+                    if '<' in p and rule.startswith(p + '/')
+                    and '<' not in rule[len(p):]]
+                self.assertTrue(paths, "no link to %s on the pages %s" % (
+                        rule, sorted(links)))
+                path = paths[0].lstrip('/')
+            else:
+                path = rule.lstrip('/')
+            opened[rule] = '/' + path
+            response = page.goto(self.url(path))
+            if rule == '/<path:path>':
+                # The 404 asked for is not an error of the page
+                self.assertEqual(response.status, 404)
+                self.console_errors[:] = [e for e in self.console_errors
+                    if not e.endswith(response.url)]
+            if 'text/html' not in response.headers.get('content-type', ''):
+                continue
+            for href in page.evaluate(LINKS):
+                if href.startswith(self.portal):
+                    links['/' + href[len(self.portal):]] = True
+            width = page.evaluate(PAGE_WIDTH)
+            if width['width'] > PHONE['width']:
+                wide.append('%s (%s, %s): %s px, wider: %s' % (
+                        rule, path, lang, width['width'],
+                        ', '.join(width['wider'])))
+        return wide
 
     # The catalogue
 
@@ -572,6 +703,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
                 page.wait_for_url(re.compile(r'[?&]page=2(&|$)'))
                 self.assertNoHorizontalScroll(page)
         self.assertNoNewErrors()
+
 
 if __name__ == '__main__':
     unittest.main()
