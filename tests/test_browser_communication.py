@@ -683,12 +683,13 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
                 has_text=later)
             self.assertEqual(item.locator('.subject').inner_text().strip(),
                 "工厂就 %s 发来了新消息" % sale['number'])
-            # The e-mail settings read in lines, not a character a line
-            widths = page.locator(
+            # The e-mail settings read one line each, not a character a line
+            lines = page.locator(
                 '#email-preferences label.check').evaluate_all(
-                "labels => labels.map(l => l.getBoundingClientRect().width)")
-            self.assertTrue(widths)
-            self.assertGreater(min(widths), 48, widths)
+                "labels => labels.map(l => l.getBoundingClientRect().height"
+                " / parseFloat(getComputedStyle(l).lineHeight))")
+            self.assertTrue(lines)
+            self.assertLess(max(lines), 1.5, lines)
             page.get_by_role('button', name="English").click()
             page.locator('html[lang="en"]').wait_for(state='attached')
         self.assertNoNewErrors()
