@@ -10,6 +10,7 @@ from sql.aggregate import Count, Sum
 
 from trytond import backend
 from trytond.model import ModelSQL, fields
+from trytond.model.exceptions import SQLConstraintError
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import escape_wildcard, grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -253,7 +254,12 @@ class Product(metaclass=PoolMeta):
         no portal or dealer user writes: the caller checks the product is
         one its user may see."""
         for image in self.images_used:
-            return image.get(size)
+            try:
+                return image.get(size)
+            except (SQLConstraintError, backend.DatabaseIntegrityError):
+                # Another request cached the same size at the same time
+                return image._resize(
+                    (image._round_size(size), image._round_size(size)))
 
     def get_images(self, pattern):
         # Tryton's /product/variant/image route serves the pictures of any
