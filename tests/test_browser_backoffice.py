@@ -315,6 +315,111 @@ class BackOfficeBrowserTestCase(browser.SaoTestCase):
             "wider than a laptop's screen (%s x %s):\n%s" % (
                 LAPTOP['width'], LAPTOP['height'], '\n'.join(problems)))
 
+    def test_dealer_orders_list_and_notification(self):
+        """A dealer order sent by the intake is notified to the factory; the
+        dealer orders list opens on the orders to handle with their
+        reference, dates, stage and ETA; the notification opens the order,
+        with the requested date and the dealer's note on its first page"""
+        page = self.page
+        admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
+        if not page.locator('#menu tbody > tr').first.is_visible():
+            # The page of the class may be signed in by a test before
+            with self.step("log in as admin"):
+                self.login(*DEMO_LOGINS['admin'])
+        # Without the tabs of the other tests: the list opens anew
+        page.evaluate("""async () => {
+            for (const tab of [...Sao.Tab.tabs]) {
+                await tab.close();
+            }
+        }""")
+
+        with self.step("send an order of D0001 through the intake"):
+            line, = admin.sale.line.search_read([
+                    ('sale.dealer.code', '=', 'D0001'),
+                    ('type', '=', 'line'),
+                    ], 0, 1, None, ['product.code'], {})
+            result, = admin.dms.order.intake.submit([{
+                        'dealer_code': 'D0001',
+                        'external_reference': 'BROWSER-NEW-1',
+                        'note': "Deliver to the back door",
+                        'lines': [{
+                                'product_code': line['product.']['code'],
+                                'quantity': 1}],
+                        }], {})
+            self.assertEqual(result['status'], 'accepted', result)
+            number = result['number']
+
+        with self.step("open Dealers > Dealer Orders"):
+            tab = self.current_tab()
+            action = self.menu_row('Dealer Orders')
+            if not action.is_visible():
+                self.menu_row('Dealers').click()
+            action.wait_for(state='visible')
+            self.wait_idle()
+            for attempt in range(2):
+                action.click()
+                with contextlib.suppress(PlaywrightError):
+                    tab = self.current_tab()
+                    tab.locator('.tab-domain').wait_for(
+                        state='visible', timeout=5000)
+                    break
+            rows = tab.locator('.treeview tbody > tr:visible')
+            new = rows.filter(has=page.get_by_text(
+                    'BROWSER-NEW-1', exact=True))
+            new.wait_for(state='visible')
+            self.wait_idle()
+
+        with self.step("check the list: the tab To Handle and its columns"):
+            label = "a => a.firstChild.textContent.trim()"
+            tabs = tab.locator('.tab-domain .nav-tabs > li > a')
+            self.assertEqual(
+                tabs.evaluate_all("tabs => tabs.map(%s)" % label),
+                ['To Handle', 'Quotation', 'Confirmed', 'Processing',
+                    'Draft', 'All'])
+            self.assertEqual(tab.locator(
+                    '.tab-domain .nav-tabs > li.active > a').evaluate(label),
+                'To Handle')
+            headers = self.texts(tab.locator('.treeview thead th:visible'))
+            for header in ['Number', 'Reference', 'Order Date', 'Dealer',
+                    'Requested Date', 'Stage', 'ETA']:
+                self.assertIn(header, headers)
+            # The newest order first, dated at its submission
+            cells = self.texts(rows.first.locator('td'))
+            self.assertIn(number, cells)
+            self.assertIn('Received', cells)
+            date = tab.locator('.treeview thead th:visible').filter(
+                has_text=re.compile(r'^\s*Order Date\s*$'))
+            self.assertRegex(rows.first.locator('td[headers="%s"]'
+                    % date.get_attribute('id')).inner_text(),
+                r'\d{2}/\d{2}/\d{4}')
+
+        with self.step("open the order from its notification"):
+            page.locator('#user-preferences > a.dropdown-toggle').click()
+            item = page.locator('.notification-menu .notification-item'
+                ).filter(has_text='[BROWSER-NEW-1]')
+            item.wait_for(state='visible')
+            self.assertRegex(
+                item.locator('.notification-label').inner_text(),
+                r'^New order %s \[BROWSER-NEW-1\] from .*D0001' % number)
+            item.locator('a').click()
+            form = self.current_tab().locator('.form:visible').first
+            form.wait_for(state='visible')
+            note = form.locator('[name="comment"] textarea, '
+                'textarea[name="comment"]').first
+            page.wait_for_function(
+                "el => el.value === 'Deliver to the back door'",
+                arg=note.element_handle())
+            self.wait_idle()
+            page.keyboard.press('Escape')
+
+        with self.step("check the first page of the order"):
+            first = form.locator('.form-notebook').first.locator(
+                '> .tab-content > .tab-pane').first
+            labels = self.texts(first.locator('label:visible'))
+            self.assertIn('Requested Date:', labels)
+            self.assertIn('Note:', labels)
+            self.assertNotIn('Shipping Date:', labels)
+
 
 if __name__ == '__main__':
     unittest.main()
