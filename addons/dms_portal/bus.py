@@ -30,6 +30,40 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 
+class _LocalDelivery:
+    "The messages a transaction published, delivered once it is committed"
+
+    def __init__(self, database):
+        self.database = database
+        self.messages = []
+
+    def __eq__(self, other):
+        if not isinstance(other, _LocalDelivery):
+            return NotImplemented
+        return self.database == other.database
+
+    __hash__ = None
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    def tpc_finish(self, transaction):
+        messages, self.messages = self.messages, []
+        for channel, message in messages:
+            Bus._dms_deliver(self.database, channel, message)
+
+    def abort(self, transaction):
+        self.messages = []
+
+    tpc_abort = abort
+
+
 class Bus(LongPollingBus):
 
     @classmethod
@@ -58,9 +92,10 @@ class Bus(LongPollingBus):
         if transaction.database.has_channel():
             return super().publish(channel, message)
         message['message_id'] = str(uuid.uuid4())
-        # As NOTIFY: the listeners hear it once the transaction is over
-        transaction.atexit(
-            cls._dms_deliver, transaction.database.name, channel, message)
+        # As NOTIFY: the listeners hear it once the transaction is
+        # committed, never when it is rolled back
+        delivery = transaction.join(_LocalDelivery(transaction.database.name))
+        delivery.messages.append((channel, message))
 
     @classmethod
     def _dms_deliver(cls, database, channel, message):

@@ -118,5 +118,30 @@ class DmsPortalTestCase(
                 with self.assertRaises(UserError):
                     Dealer.current()
 
+    @with_transaction()
+    def test_bus_without_channel(self):
+        "Test the bus of a database without LISTEN hears committed messages"
+        from trytond.tests.test_tryton import DB_NAME
+
+        from ..bus import Bus
+        transaction = Transaction()
+        if transaction.database.has_channel():
+            self.skipTest("the database has LISTEN/NOTIFY: Tryton's own bus")
+        Bus._dms_local_queue(DB_NAME)
+        channel = 'chat:dms.test,1'
+
+        def heard():
+            return Bus._messages[DB_NAME].get_next({channel})[1]
+
+        with transaction.new_transaction() as rolled_back:
+            Bus.publish(channel, {'type': 'message', 'text': 'undone'})
+            rolled_back.rollback()
+        self.assertIsNone(heard())
+        with transaction.new_transaction():
+            Bus.publish(channel, {'type': 'message', 'text': 'kept'})
+            # Not before the commit, as with NOTIFY
+            self.assertIsNone(heard())
+        self.assertEqual(heard()['text'], 'kept')
+
 
 del ModuleTestCase
