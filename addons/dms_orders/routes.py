@@ -8,7 +8,6 @@ import unicodedata
 
 from werkzeug.wrappers import Response
 
-from trytond.i18n import gettext
 from trytond.tools import escape_wildcard
 from trytond.tools.timezone import UTC, get_tzinfo
 
@@ -388,7 +387,7 @@ def cart_checkout(request, portal):
         note=form['note'])
     if result['status'] != 'accepted':
         portal.rollback()
-        _, lines, promise = _cart_lines(portal)
+        _, lines, _ = _cart_lines(portal)
         positions = [l.id for l in lines]
         lines = {l.id: l for l in lines}
         # The problems at the top of the page, each line's with a link to
@@ -399,12 +398,6 @@ def cart_checkout(request, portal):
             message = error['message']
             if line and line <= len(positions):
                 line_id = positions[line - 1]
-                available, _ = promise[line_id]
-                if (error['code'] == 'stock_short'
-                        and available is not None and available <= 0):
-                    # Nothing to promise: out of stock, not "only 0"
-                    message = gettext('dms_orders.msg_order_stock_out',
-                        product=lines[line_id].product.rec_name)
                 errors.setdefault(line_id, []).append(message)
                 problems.append(
                     ('line-%s' % line_id, lines[line_id].product.code,
@@ -462,7 +455,7 @@ def _orders_domain(portal, args):
     return domain, filters
 
 
-ORDERS_ORDER = [('sale_date', 'DESC NULLS FIRST'), ('id', 'DESC')]
+ORDERS_ORDER = [('sale_date', 'DESC NULLS LAST'), ('id', 'DESC')]
 
 
 @route('/orders')

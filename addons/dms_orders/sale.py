@@ -525,11 +525,19 @@ class Sale(metaclass=PoolMeta):
                 need = reserved[product.id] + quantity
                 if stock is not None and stock.get(product.id, 0) < need:
                     if config.backorder_policy == 'refuse':
-                        result.append(order_error('stock_short', position,
-                                product=product.rec_name,
-                                available=format_quantity(max(
-                                        stock.get(product.id, 0)
-                                        - reserved[product.id], 0))))
+                        left = max(
+                            stock.get(product.id, 0) - reserved[product.id],
+                            0)
+                        if left > 0:
+                            result.append(order_error('stock_short',
+                                    position, product=product.rec_name,
+                                    available=format_quantity(left)))
+                        else:
+                            # Nothing to promise: out of stock, not "only 0"
+                            result.append(OrderError('stock_short',
+                                    gettext('dms_orders.msg_order_stock_out',
+                                        product=product.rec_name),
+                                    position))
                 reserved[product.id] = need
             # The credit
             party = sale.party
@@ -699,9 +707,8 @@ class Sale(metaclass=PoolMeta):
         Line = pool.get('sale.line')
         Product = pool.get('product.product')
         dealer = web_user.dealer
-        codes = {code for code, _ in rows}
-        products = {p.code: p for p in Product.search(
-                [('code', 'in', list(codes))])} if codes else {}
+        # Codes as typed: matched without regard to case
+        products = Product.dms_by_code({code for code, _ in rows})
         # The rows are checked as lines of a sale of the dealer
         sale = cls(dealer=dealer, party=dealer.party, company=dealer.company)
         lines, report = [], []

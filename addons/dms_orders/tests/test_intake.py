@@ -437,6 +437,8 @@ class IntakeTestMixin:
         result, = self.submit([self.order('PO-4', lines=[
                         {'product_code': 'AC-1', 'quantity': 1}])])
         self.assert_rejected(result, 'stock_short')
+        self.assertIn('out of stock', result['errors'][0]['message'])
+        self.assertNotIn('Only 0', result['errors'][0]['message'])
         self.assertEqual(Sale.search_count([]), 2)
 
     @with_transaction()
