@@ -396,8 +396,15 @@ class ChineseBackOfficeBrowserTestCase(ChineseMixin, browser.SaoTestCase):
                 'backoffice_dealer_zh_CN.png')
 
         with self.step("open the dealer orders"):
-            self.open_menu(MENU_DEALERS, MENU_DEALER_ORDERS)
+            tab = self.open_menu(MENU_DEALERS, MENU_DEALER_ORDERS)
             self.check_screen('dealer orders')
+            # It opens on the orders to handle, with their dates and stage
+            self.assertEqual(tab.locator(
+                    '.tab-domain .nav-tabs > li.active > a').evaluate(
+                    "a => a.firstChild.textContent.trim()"), "待处理")
+            headers = self.texts(tab.locator('.treeview thead th:visible'))
+            for header in ["订单日期", "要求交货日期", "阶段", "预计到达日期"]:
+                self.assertIn(header, headers)
 
         with self.step("open the sales, the processing ones"):
             tab = self.open_menu(MENU_SALES, MENU_SALES_SALES)
