@@ -83,6 +83,7 @@ OVERRIDES = {
         },
     'dms_orders': {
         'carrier': None,
+        'product_image': None,
         'sale': None,
         'sale_price_list': None,
         'stock': ['stock.shipment.out', 'stock.move', 'stock.location',
