@@ -110,11 +110,13 @@ class RunTestCase(unittest.TestCase):
 
     def children(self):
         "The pids of the processes started by tools/run.py"
-        result = subprocess.run(['ps', '-o', 'pid=,pgid=,args=', '-e'],
-            capture_output=True, text=True, check=True)
         pids = []
-        for line in result.stdout.splitlines():
-            pid, pgid, args = line.split(None, 2)
+        for pid in filter(str.isdigit, os.listdir('/proc')):
+            try:
+                with open('/proc/%s/cmdline' % pid, 'rb') as fp:
+                    args = fp.read().decode('utf-8', 'replace')
+            except OSError:
+                continue
             # Their arguments name the run's folder (configuration, mails)
             if self.folder in args and int(pid) != self.process.pid:
                 pids.append(int(pid))
@@ -201,9 +203,31 @@ class RunTestCase(unittest.TestCase):
                     page.screenshot(path=path)
             finally:
                 browser.close()
+        # Only its own mails: no path out of the folder
+        sys.path.insert(0, os.path.join(ROOT, 'tools'))
+        try:
+            from mailcatcher import Box
+        finally:
+            sys.path.pop(0)
+        box = Box(os.path.join(self.folder, 'mail'))
+        self.assertIsNotNone(box.read(mail['id']))
+        for name in ['../run-%s.conf' % self.database, '../../etc/passwd',
+                mail['id'] + '/../' + mail['id']]:
+            self.assertIsNone(box.read(name))
+        # Never to a page of another site that names the loopback (DNS
+        # rebinding): the Host must be the loopback
+        request = urllib.request.Request(self.mail_url + '/api/mails',
+            headers={'Host': 'attacker.example:%s' % self.mail_port})
         with self.assertRaises(urllib.error.HTTPError) as error:
-            get(self.mail_url + '/mail/..%2F..%2Fetc%2Fpasswd')
-        self.assertEqual(error.exception.code, 404)
+            urllib.request.urlopen(request, timeout=5)
+        self.assertEqual(error.exception.code, 403)
+        # Nor beyond the loopback
+        result = subprocess.run([PYTHON, os.path.join(
+                    ROOT, 'tools', 'mailcatcher.py'), '--web', '0.0.0.0:0',
+                '--folder', self.folder], capture_output=True, text=True,
+            timeout=30)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn('loopback only', result.stderr)
 
         # Ctrl-C (SIGINT to tools/run.py) stops every process it started
         children = self.children()

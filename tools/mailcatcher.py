@@ -37,13 +37,27 @@ MAX_SIZE = 32 * 1024 * 1024
 # The page lists at most so many mails, the newest first
 PAGE_SIZE = 200
 MAIL_ID = re.compile(r'^[0-9]{1,20}-[0-9]{1,9}$')
+# The mails hold password reset links: the catcher listens on loopback only
+LOOPBACK = {'127.0.0.1', 'localhost', '::1'}
 
 
 def parse_address(value, default_port):
+    "(host, port) of HOST:PORT (or HOST), on loopback only"
     host, _, port = value.rpartition(':')
     if not host:
         host, port = value, default_port
+    host = host.strip('[]')
+    if host not in LOOPBACK:
+        raise SystemExit("the mail catcher listens on loopback only (%s): "
+            "not %s" % (', '.join(sorted(LOOPBACK)), host))
     return host, int(port)
+
+
+def local_host(header):
+    "Whether a request's Host header names the loopback (no DNS rebinding)"
+    host = (header or '').rsplit(':', 1)[0] if not (header or '').endswith(
+        ']') else header
+    return host.strip('[]') in LOOPBACK
 
 
 class Box:
@@ -155,7 +169,7 @@ def make_handler(box):
             pass
 
         def send(self, body, status=HTTPStatus.OK,
-                content_type='text/html; charset=utf-8'):
+                content_type='text/html; charset=utf-8', sandbox=False):
             if isinstance(body, str):
                 body = body.encode('utf-8')
             self.send_response(status)
@@ -164,12 +178,18 @@ def make_handler(box):
             # The mails' HTML runs no script and loads nothing from outside
             self.send_header('Content-Security-Policy',
                 "default-src 'none'; style-src 'unsafe-inline'; "
-                "img-src data:; frame-src 'self'")
+                "img-src data:; frame-src 'self'; form-action 'none'"
+                # A mail's own HTML, even opened on its own
+                + ("; sandbox" if sandbox else ''))
             self.send_header('X-Content-Type-Options', 'nosniff')
             self.end_headers()
             self.wfile.write(body)
 
         def do_GET(self):
+            if not local_host(self.headers.get('Host')):
+                # A page of another site reached through its own name
+                return self.send('', status=HTTPStatus.FORBIDDEN,
+                    content_type='text/plain')
             path = self.path.split('?', 1)[0]
             if path == '/':
                 return self.send(self.index())
@@ -186,7 +206,7 @@ def make_handler(box):
                         data, policy=email.policy.default)
                     if suffix == '/html':
                         body, _ = parts(message)
-                        return self.send(body or '')
+                        return self.send(body or '', sandbox=True)
                     return self.send(self.mail(mail_id, message))
             self.send(page("Not found", '<p class="empty">Not found</p>'),
                 status=HTTPStatus.NOT_FOUND)

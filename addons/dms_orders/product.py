@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sql import Window
+from sql.functions import Lower
 from sql.aggregate import Count, Sum
 
 from trytond import backend
@@ -214,15 +215,27 @@ class Product(metaclass=PoolMeta):
                     [('code', 'in', list(sub_codes))], order=[]):
                 found[product.code] = product
         missing = [c for c in codes if c not in found]
+        if not missing:
+            return found
+        # The codes in lower case: one query per slice (SQL's lower() folds
+        # ASCII letters on every backend, as the product codes are)
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        ids = []
+        for sub_codes in grouped_slice(
+                sorted({c.lower() for c in missing}),
+                backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.id,
+                    where=Lower(table.code).in_(list(sub_codes))))
+            ids.extend(i for i, in cursor)
         folded = defaultdict(set)
-        # A few dozen codes at most (quick order, upload: 200 rows)
-        for sub_codes in grouped_slice(sorted(missing), 50):
-            domain = ['OR'] + [
-                ('code', 'ilike', escape_wildcard(c)) for c in sub_codes]
-            for product in cls.search(domain, order=[]):
-                folded[product.code.casefold()].add(product)
+        # Under the caller's record rules
+        for sub_ids in grouped_slice(ids):
+            for product in cls.search(
+                    [('id', 'in', list(sub_ids))], order=[]):
+                folded[product.code.lower()].add(product)
         for code in missing:
-            products = folded.get(code.casefold(), ())
+            products = folded.get(code.lower(), ())
             if len(products) == 1:
                 found[code], = products
         return found

@@ -4,6 +4,7 @@ import json
 
 from trytond.i18n import gettext
 from trytond.ir.chat import FOLLOWER_SEARCH_LIMIT
+from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import firstline
@@ -191,7 +192,7 @@ class ChatChannel(metaclass=PoolMeta):
                 channel = cls(channel.id)
             message = Message(
                 channel=channel, email=web_user.email, content=content,
-                audience='public')
+                audience='public', dms_author=web_user)
             message.save()
             email = web_user.email
             cls.dispatch_message(message, lambda u: u == email)
@@ -234,16 +235,24 @@ class ChatFollower(metaclass=PoolMeta):
 
 class ChatMessage(metaclass=PoolMeta):
     __name__ = 'ir.chat.message'
+    dms_author = fields.Many2One(
+        'web.user', "Portal Author", readonly=True, ondelete='SET NULL',
+        help="The portal account that wrote the message.")
 
     @property
     def dms_web_user(self):
-        "The portal account that wrote the message (by its e-mail), or None"
+        """The portal account that wrote the message, or None
+
+        An e-mail is unique among the active accounts only: a message kept
+        without its author (written before the author was kept) is the
+        active account's of its e-mail."""
         pool = Pool()
         WebUser = pool.get('web.user')
+        if self.dms_author:
+            return self.dms_author
         if not self.email:
             return None
-        with without_check_access(), \
-                Transaction().set_context(active_test=False):
+        with without_check_access():
             users = WebUser.search([
                     ('email', '=', self.email),
                     ('dealer', '!=', None),

@@ -131,7 +131,9 @@ def register_conversation(path, resource, page):
     messages.__module__ = resource.__module__
     messages.__name__ = messages.__qualname__ = (
         path.split('/')[0].replace('-', '_') + '_chat_messages')
-    route('/%s/chat/messages' % path)(messages)
+    # Polled by the page every few seconds: not the user's activity (an
+    # open page does not keep the session open)
+    route('/%s/chat/messages' % path, touch=False)(messages)
 
 
 def shared_file(portal, resource, attachment_id, all_=False):

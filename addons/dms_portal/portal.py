@@ -167,8 +167,11 @@ def negotiate_language(request, user=None):
     # The language the user chose in the portal (on another browser), else
     # the one of its party
     if user:
-        for language in user.languages:
-            if language.code in codes:
+        # Not user.languages: without a choice it falls back to the
+        # transaction's language, not to the browser's
+        for language in [user.dms_language,
+                user.party.lang if user.party else None]:
+            if language and language.code in codes:
                 return language.code
     best = request.accept_languages.best_match(
         [c.replace('_', '-') for c in codes] + ['zh'])
@@ -180,7 +183,7 @@ def negotiate_language(request, user=None):
 class Portal:
     "What a route needs of the request: session, dealer, language, render"
 
-    def __init__(self, request, pool):
+    def __init__(self, request, pool, touch=True):
         self.request = request
         self.pool = pool
         self.database = pool.database_name
@@ -190,7 +193,7 @@ class Portal:
         key = request.cookies.get(SESSION_COOKIE)
         if key:
             WebUser = pool.get('web.user')
-            user = WebUser.dms_portal_session(key)
+            user = WebUser.dms_portal_session(key, touch=touch)
             if user and user.dms_can_login:
                 self.user, self.session = user, key
         self.lang = negotiate_language(request, self.user)
@@ -442,10 +445,12 @@ def as_portal(pool, web_user=None, language=None):
         yield
 
 
-def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
+def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE,
+        touch=True):
     """Register a portal route; the view is called as view(request, portal,
     **arguments) inside a transaction, with the web user and the language in
-    the context."""
+    the context.  touch=False for the requests a page sends on its own
+    (polling): they do not count as the user's activity."""
     def decorator(func):
         # The module of the view: its pages exist only in the databases
         # where it is activated
@@ -458,7 +463,7 @@ def route(rule, methods=('GET',), login=True, max_size=MAX_FORM_SIZE):
             if module not in pool._modules:
                 # Database without the module of the page
                 raise NotFound()
-            portal = Portal(request, pool)
+            portal = Portal(request, pool, touch=touch)
             if any('\0' in v for _, v in request.args.items(multi=True)):
                 # PostgreSQL refuses NUL in texts
                 raise exceptions.BadRequest()

@@ -253,8 +253,11 @@ class User(metaclass=PoolMeta):
 
     @classmethod
     @without_check_access
-    def dms_portal_session(cls, key):
+    def dms_portal_session(cls, key, touch=True):
         """The account of the portal session key, or None
+
+        touch: whether the request is the user's activity (a page polled by
+        the browser on its own is not: it does not keep the session open)
 
         A session ends when idle for [dms_portal] session_idle_timeout
         seconds (default 2 hours) and at the latest [dms_portal]
@@ -275,7 +278,7 @@ class User(metaclass=PoolMeta):
         last = session.write_date or session.create_date
         ended = (session.expired or now - last > idle
             or now - session.create_date > max_age)
-        if ended or now - last > dt.timedelta(minutes=1):
+        if ended or (touch and now - last > dt.timedelta(minutes=1)):
             cls._dms_session_write(session.id, delete=ended)
         return None if ended else session.user
 

@@ -716,6 +716,44 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
             {'messages': []})
         self.assertEqual(self.client_for('buyer@b.example.com').get(
                 poll + '?after=0').status_code, HTTPStatus.NOT_FOUND)
+        # Any ?after= reads as a position: no error
+        for after in ['abc', '-1', '9' * 30, '']:
+            response = buyer_a.get(poll + '?after=' + after)
+            self.assertEqual(response.status_code, HTTPStatus.OK, after)
+            self.assertEqual(
+                [m['id'] for m in response.get_json()['messages']],
+                [first['id']], after)
+
+        # Polling is not the user's activity: it does not keep an idle
+        # session open
+        def touched():
+            pool = Pool()
+            Session = pool.get('web.user.session')
+            table = Session.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.write_date,
+                    where=table.key == self.cookie(
+                        buyer_a, 'dms_portal_session').value))
+            value, = cursor.fetchone()
+            return value
+
+        def age_session():
+            pool = Pool()
+            Session = pool.get('web.user.session')
+            table = Session.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.update(
+                    [table.write_date],
+                    [dt.datetime.now() - dt.timedelta(minutes=5)],
+                    where=table.key == self.cookie(
+                        buyer_a, 'dms_portal_session').value))
+        self.staff(age_session)
+        before = self.staff(touched)
+        buyer_a.get(poll + '?after=0')
+        self.assertEqual(self.staff(touched), before)
+        # A page is
+        buyer_a.get(self.url('feedback/%s' % feedback_id))
+        self.assertGreater(self.staff(touched), before)
 
         # The buyer reads the portal in Chinese: its notifications and
         # e-mails are in Chinese from now on, the viewer's in English
