@@ -248,6 +248,19 @@ class SaoTestCase(BrowserTestCase):
         return self.page.locator('#menu tbody > tr').filter(
             has=self.page.get_by_text(name, exact=True)).nth(nth)
 
+    def open_action(self, action, selector='.treeview'):
+        """Click the menu row action and wait for selector in the selected
+        tab, which is returned: a click while sao redraws the menu can be
+        lost, so it is clicked again once"""
+        from playwright.sync_api import Error as PlaywrightError
+        for attempt in range(2):
+            action.click()
+            with contextlib.suppress(PlaywrightError):
+                self.current_tab().locator(selector).wait_for(
+                    state='visible', timeout=5000)
+                break
+        return self.current_tab()
+
     def current_tab(self):
         "The content of the selected tab of the main tab bar"
         return self.page.locator('#tabs > .tab-content > .tab-pane.active')

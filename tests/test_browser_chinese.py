@@ -41,6 +41,7 @@ except ImportError:  # the test is skipped or fails in setUpClass
 
 from tests import browser
 from tests.fixtures import DEMO_LOGINS, SAO
+from tests.test_browser_backoffice import LaptopMixin
 
 # An English word: what a Chinese page must not show but as data
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
@@ -280,7 +281,8 @@ class ChinesePortalBrowserTestCase(ChineseMixin, browser.BrowserTestCase):
 
 
 @browser.requires_chromium
-class ChineseBackOfficeBrowserTestCase(ChineseMixin, browser.SaoTestCase):
+class ChineseBackOfficeBrowserTestCase(
+        ChineseMixin, LaptopMixin, browser.SaoTestCase):
     "Back office (sao) in Chinese: no English word but data on its screens"
     demo_lang = LANG
     locale = 'zh-CN'
@@ -460,3 +462,9 @@ class ChineseBackOfficeBrowserTestCase(ChineseMixin, browser.SaoTestCase):
             if (catalogue.get(s) or [None, ''])[1]}
         self.assertEqual(translated, set(),
             "sao translates these now: remove them from SAO_UNTRANSLATED")
+
+    def test_windows_fit_a_laptop(self):
+        "Every DMS list and form fits a laptop's screen in Chinese too"
+        windows = self.dms_windows()
+        self.assertTrue(windows)
+        self.check_windows_fit(windows)

@@ -17,7 +17,6 @@ Screenshots of a bulletin, a feedback, an order's conversation and the
 receipts of a bulletin in the back office go to docs/screenshots/ (see
 tests/browser.py).
 """
-import contextlib
 import datetime as dt
 import os
 import re
@@ -29,11 +28,6 @@ import uuid
 import xmlrpc.client
 import zlib
 from urllib.parse import urljoin
-
-try:
-    from playwright.sync_api import Error as PlaywrightError
-except ImportError:  # the test is skipped or fails in setUpClass
-    PlaywrightError = Exception
 
 from tests import browser
 from tests import test_browser_backoffice as backoffice
@@ -815,14 +809,7 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
             action = self.menu_row('Bulletins')
             action.wait_for(state='visible')
             self.wait_idle()
-            tab = self.current_tab()
-            # A click while sao redraws the menu can be lost: retry once
-            for attempt in range(2):
-                action.click()
-                with contextlib.suppress(PlaywrightError):
-                    tab.locator('.treeview').wait_for(
-                        state='visible', timeout=5000)
-                    break
+            tab = self.open_action(action)
             self.wait_idle()
 
         with self.step("find the bulletin among the published ones"):

@@ -291,9 +291,13 @@ class ChatMessage(metaclass=PoolMeta):
                 user=self.author or '', dealer=dealer.party.rec_name)
             if web_user:
                 value['user'] = str(web_user)
-                # The dealer's picture where parties have one (party_avatar)
-                value['avatar_url'] = getattr(
-                    dealer.party, 'avatar_url', None)
+                # The dealer's picture where parties have one (party_avatar),
+                # else the portal's dealer picture (the web client would
+                # draw an empty image)
+                value['avatar_url'] = (
+                    getattr(dealer.party, 'avatar_url', None)
+                    or '/%s/portal/static/dealer-avatar.svg'
+                    % Transaction().database.name)
         return value
 
     @property

@@ -698,9 +698,14 @@ class CommunicationTestCase(PortalClientMixin, RouteTestCase):
                     ('user', '=', ADMIN), ('model', '=', 'dms.feedback'),
                     ('description', 'like', 'When is it fixed?%')])
             message, = Channel.get('dms.feedback,%s' % feedback_id)
-            return notification.label, message['author'], message['user']
-        label, author, user = self.staff(factory_view)
+            return (notification.label, message['author'], message['user'],
+                message['avatar_url'])
+        label, author, user, avatar = self.staff(factory_view)
         self.assertEqual(label, "Dealer A on #%s Chat about it" % feedback_id)
+        # A picture the web client draws beside the message
+        response = buyer_a.get(avatar)
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.mimetype, 'image/svg+xml')
         self.assertEqual(author, "buyer@a.example.com (Dealer A)")
         self.assertTrue(user and user.startswith('web.user,'))
 
