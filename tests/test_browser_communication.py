@@ -694,6 +694,7 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
     login = backoffice.BackOfficeBrowserTestCase.login
     menu_row = backoffice.BackOfficeBrowserTestCase.menu_row
     current_tab = backoffice.BackOfficeBrowserTestCase.current_tab
+    open_action = backoffice.BackOfficeBrowserTestCase.open_action
     wait_idle = backoffice.BackOfficeBrowserTestCase.wait_idle
 
     def watch_rpc(self, page):
