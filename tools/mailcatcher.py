@@ -95,6 +95,13 @@ class Box:
         except FileNotFoundError:
             return None
 
+    def latest(self):
+        "(id, message) of the PAGE_SIZE newest mails"
+        for mail_id in self.ids()[:PAGE_SIZE]:
+            message = self.message(mail_id)
+            if message is not None:
+                yield mail_id, message
+
     def message(self, mail_id):
         data = self.read(mail_id)
         if data is not None:
@@ -213,10 +220,7 @@ def make_handler(box):
 
         def index(self):
             rows = []
-            for mail_id in box.ids()[:PAGE_SIZE]:
-                message = box.message(mail_id)
-                if message is None:
-                    continue
+            for mail_id, message in box.latest():
                 rows.append('<tr><td>%s</td><td>%s</td><td>%s</td>'
                     '<td><a href="/mail/%s">%s</a></td></tr>' % (
                         html.escape(str(message['date'] or '')),
@@ -235,10 +239,7 @@ def make_handler(box):
         def api(self):
             import json
             mails = []
-            for mail_id in box.ids()[:PAGE_SIZE]:
-                message = box.message(mail_id)
-                if message is None:
-                    continue
+            for mail_id, message in box.latest():
                 body_html, body_text = parts(message)
                 mails.append({
                         'id': mail_id,
