@@ -4,10 +4,13 @@ from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 from .test_access import AccessMatrixTestMixin
+from .test_planning import PlanningTestMixin
+from .test_reporting import ReportingTestMixin
 
 
 class DmsReportsTestCase(
-        AccessMatrixTestMixin, TranslationTestMixin, ModuleTestCase):
+        ReportingTestMixin, PlanningTestMixin, AccessMatrixTestMixin,
+        TranslationTestMixin, ModuleTestCase):
     """Test dms_reports module (it sees every other module: the access
     tables of all designs are held here)"""
     module = 'dms_reports'
