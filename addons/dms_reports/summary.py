@@ -142,7 +142,9 @@ class Summary(ModelSQL):
         # product's default unit
         quantity = Coalesce(line.actual_quantity, line.quantity)
         converted = quantity * line_unit.factor / default_unit.factor
-        amount = quantity * line.unit_price
+        # (exact: the quantity is a float column, which would make the
+        # product a float on PostgreSQL)
+        amount = cls.amount.sql_cast(quantity) * line.unit_price
         # (typed: PostgreSQL does not guess the type of a parameter)
         group_by = []
         product_column = cls.product.sql_cast(Literal(None))
