@@ -556,3 +556,98 @@ class ReportingTestMixin:
         self.assertTrue(all(d.month in {1, 4, 7, 10} and d.day == 1
                 for d in dates))
         self.assertIn('Chart', book.sheetnames)
+
+    @with_transaction()
+    def test_key_figures(self):
+        "Test today, month and year to date against the same days last year"
+        pool = Pool()
+        Figure = pool.get('dms.reporting.figure')
+        self.setup_data()
+        today = dt.date(2026, 5, 20)
+
+        def total(from_date, to_date):
+            values = self.expected(
+                lambda s, l: ['all'], from_date, to_date).get('all')
+            return values[:2] if values else (Decimal(0), 0)
+        with Transaction().set_context(
+                company=self.company.id, dms_today=today):
+            figures = Figure.search([])
+            self.assertEqual(len(figures), 3)
+            for figure, start in zip(figures, [
+                        today, dt.date(2026, 5, 1), dt.date(2026, 1, 1)]):
+                last_year = start.replace(year=2025)
+                revenue, number = total(start, today)
+                previous, previous_number = total(
+                    last_year, today.replace(year=2025))
+                self.assertEqual(
+                    (figure.from_date, figure.to_date), (start, today))
+                self.assertEqual(
+                    (figure.revenue, figure.number), (revenue, number))
+                self.assertEqual(
+                    (figure.previous_revenue, figure.previous_number),
+                    (previous, previous_number))
+                if previous:
+                    self.assertAlmostEqual(figure.revenue_growth, float(
+                            (revenue - previous) * 100 / previous), 6)
+                self.assertTrue(figure.name)
+
+    @with_transaction()
+    def test_dealers_at_risk(self):
+        """Test the dealers ordering much less than their own rhythm are
+        listed with the evidence, the others not"""
+        pool = Pool()
+        Risk = pool.get('dms.reporting.dealer_risk')
+        self.setup_data(sales=0)
+        today = dt.date(2026, 6, 30)
+        recent_from = today - dt.timedelta(days=89)
+
+        def order(customer, date, amount):
+            return {'customer': customer, 'date': date, 'state': 'done',
+                'currency': 'CNY', 'lines': [{
+                        'product': 'P1', 'quantity': 1, 'unit': 'unit',
+                        'unit_price': Decimal(amount),
+                        'actual_quantity': None}]}
+        specs = []
+        start = recent_from - dt.timedelta(days=360)
+        for n in range(12):
+            date = start + dt.timedelta(days=30 * n)
+            # D1 stopped 100 days ago, D2 goes on, D3 orders a tenth
+            if date < recent_from:
+                specs.append(order('D1', date, 1000))
+                specs.append(order('D3', date, 1000))
+            specs.append(order('D2', date, 1000))
+        for n in range(3):
+            date = recent_from + dt.timedelta(days=30 * n)
+            specs.append(order('D2', date, 1000))
+            specs.append(order('D3', date, 100))
+        # D4 has no rhythm: two orders only
+        specs += [order('D4', start, 5000), order('D4', start, 5000)]
+        self.create_sales(specs)
+        self.spec = specs
+        # One more of D1, beyond today: not seen
+        with Transaction().set_context(
+                company=self.company.id, dms_today=today):
+            risks = {r.dealer.code: r for r in Risk.search([])}
+        self.assertEqual(set(risks), {'D1', 'D3'})
+        history = (today - dt.timedelta(days=89 + 365), recent_from
+            - dt.timedelta(days=1))
+        for code, risk in risks.items():
+            usual = [s for s in specs if s['customer'] == code
+                and history[0] <= s['date'] <= history[1]]
+            recent = [s for s in specs if s['customer'] == code
+                and recent_from <= s['date'] <= today]
+            usual_revenue = (sum(s['lines'][0]['unit_price'] for s in usual)
+                * 90 / 365).quantize(Decimal('0.01'), ROUND_HALF_UP)
+            recent_revenue = sum(
+                (s['lines'][0]['unit_price'] for s in recent), Decimal(0))
+            last = max(s['date'] for s in specs if s['customer'] == code)
+            self.assertEqual(risk.usual_orders, len(usual))
+            self.assertEqual(risk.usual_interval, 365 // len(usual))
+            self.assertEqual(risk.usual_revenue, usual_revenue)
+            self.assertEqual(risk.recent_orders, len(recent))
+            self.assertEqual(risk.recent_revenue, recent_revenue)
+            self.assertEqual(risk.last_order, last)
+            self.assertEqual(risk.days_since, (today - last).days)
+            self.assertAlmostEqual(risk.revenue_change, float(
+                    (recent_revenue - usual_revenue) * 100 / usual_revenue),
+                1)
