@@ -24,6 +24,15 @@ RUN npm pack --silent tryton-sao@${SAO_VERSION} \
     && npm cache clean --force \
     && test -f dist/tryton-sao.js && test -d node_modules/jquery
 
+# --- Apache ECharts for the portal's dashboard, as the Makefile's `echarts`
+# target: dms_reports serves its dist/echarts.min.js (no CDN)
+FROM ${NODE_IMAGE} AS echarts
+ARG ECHARTS_VERSION=6.1.0
+WORKDIR /build
+RUN npm pack --silent echarts@${ECHARTS_VERSION} \
+    && tar xzf echarts-${ECHARTS_VERSION}.tgz \
+    && test -f package/dist/echarts.min.js
+
 # --- Python: the project and its pinned dependencies in a virtualenv
 FROM ${PYTHON_IMAGE} AS build
 ARG GUNICORN_VERSION=27.0.1
@@ -36,6 +45,8 @@ WORKDIR /src
 # it is missing, and the fallback keeps the build working.
 COPY pyproject.toml constraints.txt README.m[d] ./
 COPY addons ./addons
+COPY --from=echarts /build/package/dist/echarts.min.js \
+    ./addons/dms_reports/www/static/echarts.min.js
 RUN test -f README.md || echo "DMS modules for Tryton 8.0" > README.md
 # constraints.txt pins every dependency (psycopg-binary brings its own libpq);
 # gunicorn is not a project dependency: it is pinned here.

@@ -9,6 +9,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAO_VERSION := 8.0.11
 SAO := vendor/sao/package
+# Apache ECharts for the portal's dashboard (dms_reports), from npm as sao;
+# the module serves its dist/echarts.min.js (no build step, no CDN)
+ECHARTS_VERSION := 6.1.0
+ECHARTS := addons/dms_reports/www/static/echarts.min.js
 DATA := $(CURDIR)/data
 DB ?= dms
 SIZE ?= small
@@ -23,9 +27,9 @@ export TRYTOND_DATABASE__PATH ?= $(DATA)
 export TRYTOND_WEB__ROOT ?= $(CURDIR)/$(SAO)
 export TRYTOND_WEB__LISTEN ?= localhost:8000
 
-.PHONY: all env sao browser run serve demo-data test test-pg test-long ci constraints clean distclean
+.PHONY: all env sao echarts browser run serve demo-data test test-pg test-long ci constraints clean distclean
 
-all: env sao
+all: env sao echarts
 
 env: $(VENV)/.installed
 
@@ -44,6 +48,16 @@ $(SAO)/.installed:
 		&& rm tryton-sao-$(SAO_VERSION).tgz
 	cd $(SAO) && npm install --omit=dev --legacy-peer-deps --no-audit \
 		--no-fund --silent
+	touch $@
+
+echarts: vendor/echarts/.installed-$(ECHARTS_VERSION)
+
+vendor/echarts/.installed-$(ECHARTS_VERSION):
+	rm -rf vendor/echarts && mkdir -p vendor/echarts
+	cd vendor/echarts && npm pack --silent echarts@$(ECHARTS_VERSION) \
+		&& tar xzf echarts-$(ECHARTS_VERSION).tgz \
+		&& rm echarts-$(ECHARTS_VERSION).tgz
+	cp vendor/echarts/package/dist/echarts.min.js $(ECHARTS)
 	touch $@
 
 # System packages from Debian: Chromium for the browser tests (never a
@@ -73,7 +87,7 @@ demo-data: env
 
 # The web server, the scheduler (trytond-cron), on PostgreSQL the queue
 # worker, and the mail catcher; Ctrl-C stops them all (tools/run.py)
-run: env sao $(DATA)/.$(DB).done
+run: env sao echarts $(DATA)/.$(DB).done
 	@echo
 	@echo "Logins: admin / admin; dealer logins: see README.md"
 	$(BIN)/python tools/run.py -d $(DB) --smtp $(MAIL_SMTP) \
@@ -81,16 +95,16 @@ run: env sao $(DATA)/.$(DB).done
 
 # The zh_CN coverage of the DMS modules and of the core entries they
 # override must stay at 100% (it reads the .po files: no database)
-test: env sao browser
+test: env sao echarts browser
 	$(BIN)/python tools/translations.py coverage
 	$(BIN)/python tests/run.py
 
-test-pg: env sao browser
+test-pg: env sao echarts browser
 	$(BIN)/python tests/run.py --postgresql '$(PG_URI)'
 
 # The long tests (tests/long/: sqlmap...) on PostgreSQL, the production
 # database
-test-long: env sao browser
+test-long: env sao echarts browser
 	$(BIN)/python tests/run.py --only long --postgresql '$(PG_URI)'
 
 ci: test test-pg test-long
