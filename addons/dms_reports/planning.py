@@ -23,6 +23,7 @@ from sql import Cast, Literal, Null, Union, Window, With
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import DateTrunc, Function
+from sql.operators import Concat
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
@@ -146,7 +147,8 @@ class PlanningMixin:
 
     @classmethod
     def _line_moves(cls, lines):
-        """Per sale line of the query lines (one column: the ids), the
+        """Per sale line of the query lines (one column: the references
+        'sale.line,<id>', to use the index of the moves' origin), the
         quantity of its moves (in the product's default unit): done, not
         cancelled and ignored (cancelled and left out by the user, so no
         longer to ship)"""
@@ -168,8 +170,7 @@ class PlanningMixin:
                 move.state.as_('state'),
                 move.internal_quantity.as_('quantity'),
                 ignored.id.as_('ignored'),
-                where=move.origin.like('sale.line,%')
-                & line_id.in_(lines)))
+                where=move.origin.in_(lines)))
         quantity = moves.quantity
         return moves.select(
             moves.line.as_('line'),
@@ -213,7 +214,7 @@ class PlanningMixin:
         # The same orders for the moves' query (its own tables)
         lines = (line2
             .join(sale2, condition=line2.sale == sale2.id)
-            .select(line2.id,
+            .select(Concat('sale.line,', line2.id),
                 where=(sale2.company == cls._company())
                 & (sale2.warehouse == cls._warehouse())
                 & sale2.state.in_(cls._sale_states())))
@@ -710,10 +711,11 @@ class Shipment(PlanningMixin, ModelSQL, ModelView):
             .select(
                 shipment_id.as_('shipment'),
                 move.internal_quantity.as_('quantity'),
-                where=move.shipment.like('stock.shipment.out,%')
-                & (location.type == 'customer')
+                where=(location.type == 'customer')
                 & (move.state != 'cancelled')
-                & shipment_id.in_(shipment2.select(shipment2.id,
+                # The index of the moves' shipment
+                & move.shipment.in_(shipment2.select(
+                        Concat('stock.shipment.out,', shipment2.id),
                         where=(shipment2.company == cls._company())
                         & (shipment2.warehouse == cls._warehouse())
                         & shipment2.state.in_(OPEN_SHIPMENT_STATES)))))
