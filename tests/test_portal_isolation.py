@@ -81,6 +81,8 @@ ROUTES = {
     '/inbox/<int:notification_id>/open': (['POST'], 'notification', False),
     '/inbox/read': (['POST'], None, False),
     '/inbox/preferences': (['POST'], None, False),
+    '/dashboard': (['GET'], None, False),
+    '/dashboard/export.xlsx': (['GET'], None, False),
     }
 # Routes with a record and one of its files: D0001's own record with the
 # file of D0005's record (rule: (own record, file of foreign_records()))
@@ -100,6 +102,7 @@ def portal_rules():
     import dms_portal.routes  # noqa: F401
     import dms_communication.routes  # noqa: F401
     import dms_orders.routes  # noqa: F401
+    import dms_reports.routes  # noqa: F401
     from trytond.wsgi import app
     rules = {}
     for rule in app.url_map.iter_rules():

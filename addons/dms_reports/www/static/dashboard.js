@@ -8,10 +8,11 @@
   var data = JSON.parse(source.textContent);
   var lang = data.lang;
   var money = new Intl.NumberFormat(lang, {
-    style: 'currency', currency: data.currency,
+    style: 'currency', currency: data.currency, currencyDisplay: 'narrowSymbol',
     minimumFractionDigits: data.digits, maximumFractionDigits: data.digits});
   var compact = new Intl.NumberFormat(lang, {
-    style: 'currency', currency: data.currency, notation: 'compact',
+    style: 'currency', currency: data.currency, currencyDisplay: 'narrowSymbol',
+    notation: 'compact',
     maximumFractionDigits: 1});
   var number = new Intl.NumberFormat(lang, {maximumFractionDigits: 4});
   var charts = [];
@@ -69,7 +70,7 @@
           + text(data.labels.quantity) + ': '
           + text(number.format(data.products.quantity[index]));
       }},
-    grid: {left: 8, right: 16, top: 8, bottom: 8, containLabel: true},
+    grid: {left: 8, right: 28, top: 8, bottom: 8, containLabel: true},
     xAxis: {type: 'value', axisLabel: {hideOverlap: true,
       formatter: function (value) { return compact.format(value); }}},
     yAxis: {type: 'category', inverse: true, data: data.products.names,
