@@ -41,6 +41,7 @@ def _today():
 
 class Figure(ModelSQL, ModelView):
     "Key Figure"
+    __string__ = "Key Figure"
     __name__ = 'dms.reporting.figure'
 
     name = fields.Function(
@@ -150,6 +151,7 @@ class DealerRisk(ModelSQL, ModelView):
     last RECENT days (its rhythm) and, in these days, ordered for less than
     half of what its rhythm gives, or not for more than twice its usual
     interval between orders."""
+    __string__ = "Dealer at Risk"
     __name__ = 'dms.reporting.dealer_risk'
 
     RECENT = 90

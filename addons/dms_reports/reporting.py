@@ -478,7 +478,7 @@ class DealerMixin:
 
 class Dealer(
         ComparableMixin, ReportingMixin, DealerMixin, Abstract, ModelView):
-    "Sales per Dealer"
+    __string__ = "Sales per Dealer"
     __name__ = 'sale.reporting.dealer'
 
     time_series = fields.One2Many(
@@ -498,7 +498,7 @@ class Dealer(
 
 class DealerTimeseries(
         TimeseriesMixin, DealerMixin, AbstractTimeseries, ModelView):
-    "Sales per Dealer per Period"
+    __string__ = "Sales per Dealer per Period"
     __name__ = 'sale.reporting.dealer.time_series'
 
 
@@ -550,7 +550,7 @@ class TierMixin(_DealerJoinMixin):
 
 
 class Tier(ComparableMixin, ReportingMixin, TierMixin, Abstract, ModelView):
-    "Sales per Tier"
+    __string__ = "Sales per Tier"
     __name__ = 'sale.reporting.tier'
 
     time_series = fields.One2Many(
@@ -569,7 +569,7 @@ class Tier(ComparableMixin, ReportingMixin, TierMixin, Abstract, ModelView):
 
 
 class TierTimeseries(TimeseriesMixin, TierMixin, AbstractTimeseries, ModelView):
-    "Sales per Tier per Period"
+    __string__ = "Sales per Tier per Period"
     __name__ = 'sale.reporting.tier.time_series'
 
 
@@ -607,6 +607,7 @@ class Territory(
         ComparableMixin, ReportingMixin, TerritoryMixin, Abstract, ModelView):
     """Sales per Territory (of the dealers directly in it: the tree adds
     the sub-territories)"""
+    __string__ = "Sales per Territory"
     __name__ = 'sale.reporting.territory'
 
     time_series = fields.One2Many(
@@ -626,12 +627,12 @@ class Territory(
 
 class TerritoryTimeseries(
         TimeseriesMixin, TerritoryMixin, AbstractTimeseries, ModelView):
-    "Sales per Territory per Period"
+    __string__ = "Sales per Territory per Period"
     __name__ = 'sale.reporting.territory.time_series'
 
 
 class TerritoryTree(ModelSQL, ModelView):
-    "Sales per Territory (tree)"
+    __string__ = "Sales per Territory (Tree)"
     __name__ = 'sale.reporting.territory.tree'
 
     name = fields.Function(
@@ -717,7 +718,7 @@ class TerritoryTree(ModelSQL, ModelView):
 
 
 class OpenSales(Wizard):
-    "Open the Orders of a Report Row"
+    __string__ = "Open the Orders of a Report Row"
     __name__ = 'dms.reporting.open_sales'
     _readonly = True
 

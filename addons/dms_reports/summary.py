@@ -61,6 +61,7 @@ def reporting_states():
 
 class Summary(ModelSQL):
     "Sales Summary"
+    __string__ = "Sales Summary"
     __name__ = 'dms.reporting.summary'
 
     kind = fields.Selection([

@@ -225,7 +225,7 @@ def _chart(book, Model, sheet, title, columns, count):
 
 
 class ReportXLSX(Report):
-    "Spreadsheet"
+    __string__ = "Spreadsheet"
     __name__ = 'dms.reporting.xlsx'
 
     @classmethod
