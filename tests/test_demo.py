@@ -8,6 +8,7 @@ import sqlite3
 import unittest
 import xmlrpc.client
 from collections import Counter
+from decimal import Decimal
 
 from tests.fixtures import DEMO_LOGINS, DemoServer, _backend, _psql
 
@@ -33,6 +34,14 @@ def day(value):
     if isinstance(value, dt.date):
         return value
     return dt.date(value['year'], value['month'], value['day'])
+
+
+def amount(value):
+    """The Decimal of a number Tryton sends over XML-RPC: a struct, or a
+    Decimal once trytond.protocols.xmlrpc has registered its unmarshaller"""
+    if isinstance(value, dict):
+        value = value['decimal']
+    return Decimal(str(value))
 
 
 def binary(value):
@@ -191,6 +200,97 @@ class DemoDataTestCase(unittest.TestCase):
             [('from_tier', '!=', None)], 0, None, None, ['reason'], {})
         self.assertTrue(history)
         self.assertTrue(all(h['reason'] for h in history))
+
+    def test_order_history(self):
+        """Fifteen months of orders for the reports (tools/demo/reports.py):
+        every month until a week ago, the seasons, the tiers, dealers at
+        risk, priced by the tiers' price lists"""
+        rpc = self.admin.model
+        today = dt.date.today()
+        tiers = {d['code']: d['tier.']['code']
+            for d in rpc.dms.dealer.search_read([('state', '=', 'active')],
+                0, None, None, ['code', 'tier.code'], {})}
+        sales = rpc.sale.sale.search_read([('reference', 'like', 'PO-D%')],
+            0, None, None, ['sale_date', 'state', 'dealer.code', 'number',
+                'untaxed_amount', 'dms_stage'], {})
+        states = Counter(s['state'] for s in sales)
+        self.assertGreater(len(sales), 400)
+        self.assertGreater(states['done'], 0.8 * len(sales))
+        self.assertTrue(all(states[s]
+                for s in ['processing', 'confirmed', 'cancelled']), states)
+        self.assertEqual({(s['state'], s['dms_stage']) for s in sales}, {
+                ('done', 'delivered'), ('cancelled', 'cancelled'),
+                ('processing', 'in_production'), ('confirmed', 'confirmed')})
+        self.assertTrue(all(s['number'] for s in sales))
+        self.assertEqual({s['dealer.']['code'] for s in sales}, set(tiers))
+
+        counted = [s for s in sales if s['state'] != 'cancelled']
+        dates = [day(s['sale_date']) for s in counted]
+        self.assertLessEqual(min(dates), today - dt.timedelta(days=440))
+        self.assertLessEqual(max(dates), today - dt.timedelta(days=7))
+        # Every month between the first and the last, a year ago too
+        months = Counter((d.year, d.month) for d in dates)
+
+        def next_month(month):
+            return (month[0] + month[1] // 12, month[1] % 12 + 1)
+        month = next_month(min(months))
+        while month < max(months):
+            self.assertGreaterEqual(months[month], 20, month)
+            month = next_month(month)
+        for days in [0, 30, 60]:
+            last_year = today - dt.timedelta(days=365 + days)
+            self.assertIn((last_year.year, last_year.month), months)
+
+        # Higher tiers order more
+        revenue = Counter()
+        for sale in counted:
+            revenue[sale['dealer.']['code']] += float(
+                amount(sale['untaxed_amount']))
+        average = {tier: sum(revenue[c] for c, t in tiers.items()
+                if t == tier) / list(tiers.values()).count(tier)
+            for tier in set(tiers.values())}
+        self.assertGreater(average['PLATINUM'], average['GOLD'])
+        self.assertGreater(average['GOLD'], average['SILVER'])
+        self.assertGreater(average['SILVER'], average['BRONZE'])
+
+        # At risk: ordered all the year before, nothing the last 2 months
+        for code in ['D0008', 'D0018']:
+            with self.subTest(dealer=code):
+                ordered = [d for s, d in zip(counted, dates)
+                    if s['dealer.']['code'] == code]
+                self.assertLess(max(ordered), today - dt.timedelta(days=60))
+                year = {(d.year, (d.month - 1) // 3) for d in ordered
+                    if d >= max(ordered) - dt.timedelta(days=365)}
+                self.assertGreaterEqual(len(year), 4, ordered)
+
+        # The lines: priced by the tier (as the orders of the web client)
+        # and air conditioners sell in summer
+        company, = rpc.company.company.search([], 0, None, None, {})
+        lines = rpc.sale.line.search_read([
+                ('sale.dealer', '!=', None),
+                ('sale.state', 'in', ['confirmed', 'processing', 'done']),
+                ('type', '=', 'line'),
+                ], 0, None, None, ['sale.reference', 'sale.sale_date',
+                'sale.dealer', 'product.code', 'product.list_price_used',
+                'unit_price', 'quantity'], {'company': company})
+        codes = {d['id']: d['code'] for d in rpc.dms.dealer.search_read(
+                [], 0, None, None, ['code'], {})}
+        ratios = {}
+        seasons = Counter()
+        for line in lines:
+            sale = line['sale.']
+            tier = tiers.get(codes[sale['dealer']])
+            ratio = (amount(line['unit_price'])
+                / amount(line['product.']['list_price_used'])).quantize(
+                    amount('0.0001'))
+            ratios.setdefault(tier, set()).add(ratio)
+            if (line['product.']['code'].startswith('AC-')
+                    and sale['reference'].startswith('PO-')):
+                seasons[day(sale['sale_date']).month] += line['quantity']
+        for tier, values in ratios.items():
+            self.assertEqual(len(values), 1, (tier, values))
+        self.assertGreater(seasons[6] + seasons[7],
+            2 * (seasons[12] + seasons[1]))
 
     def sql(self, query):
         "The rows of query on the server's database"
