@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from dms_orders.tests.test_intake import IntakeTestMixin
 from dms_orders.tests.test_tracking import TrackingTestMixin
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -828,3 +829,48 @@ class PlanningTestMixin:
             self.assertEqual(row[:3], [
                     self.products['FR-1'].rec_name, self.week53,
                     '%s-W53' % self.week53.year])
+
+    @with_transaction()
+    def test_planning_access(self):
+        """Test a DMS manager reads the planning views and opens their
+        drill-down, and a user linked to a dealer reads none of them"""
+        pool = Pool()
+        Demand = pool.get('dms.planning.demand')
+        Shipment = pool.get('dms.planning.shipment')
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        OpenLines = pool.get('dms.planning.demand.open_lines', type='wizard')
+        self.planning_data()
+        manager, dealer_user = User.create([{
+                    'login': login,
+                    'groups': [('add', [ModelData.get_id(
+                                    'dms_dealer', group)])],
+                    'companies': [('add', [self.company.id])],
+                    'company': self.company.id,
+                    'dealer': dealer,
+                    } for login, group, dealer in [
+                    ('planner', 'group_dms_manager', None),
+                    ('dealer_user', 'group_dms_user', self.dealer_a.id)]])
+        expected = self.expected_demand()
+        context = {
+            '_check_access': True, 'company': self.company.id,
+            'warehouse': self.warehouse.id}
+        with Transaction().set_user(manager.id), \
+                Transaction().set_context(**context):
+            records = Demand.search([])
+            self.assertEqual(len(records), len(expected))
+            self.assertTrue(Shipment.search([]))
+            with Transaction().set_context(
+                    active_model='dms.planning.demand',
+                    active_id=records[0].id,
+                    active_ids=[records[0].id]):
+                session_id, _, _ = OpenLines.create()
+                action, = OpenLines.execute(
+                    session_id, {}, 'open_')['actions']
+                self.assertTrue(action[0]['pyson_domain'])
+        with Transaction().set_user(dealer_user.id), \
+                Transaction().set_context(**context):
+            for Model in [Demand, Shipment]:
+                with self.subTest(model=Model.__name__):
+                    with self.assertRaises(AccessError):
+                        Model.search([])
