@@ -5,7 +5,7 @@
 The *Spreadsheet* print action of the reports (and of the planning views)
 writes the selected rows with the columns of the model's list view, in the
 user's language: numbers, dates and amounts as typed cells with their
-formats (amounts with the digits of their currency), the header frozen with
+formats (amounts with the symbol and the digits of their currency), the header frozen with
 an autofilter, a sheet of the filters the rows were read with, and, for a
 time series, a chart of its revenue (or first number) over the dates.
 Cells are values, never formulas: a text beginning with "=" stays text."""
@@ -66,12 +66,18 @@ def workbook(Model, records, title, context_model=None):
     integer_format = book.add_format({'num_format': '#,##0'})
     number_formats = {}
 
-    def number_format(digits):
-        if digits not in number_formats:
+    def number_format(digits, symbol=None):
+        "The format of a number, of an amount with its currency's symbol"
+        key = digits, symbol
+        if key not in number_formats:
             pattern = '#,##0' + ('.' + '0' * digits if digits else '')
-            number_formats[digits] = book.add_format(
-                {'num_format': pattern})
-        return number_formats[digits]
+            if symbol:
+                symbol = symbol.replace('"', '')
+                if len(symbol) > 1:
+                    symbol += ' '
+                pattern = '"%s"%s' % (symbol, pattern)
+            number_formats[key] = book.add_format({'num_format': pattern})
+        return number_formats[key]
 
     columns = list_columns(Model)
     sheet = book.add_worksheet(_sheet_name(title))
@@ -125,7 +131,8 @@ def _write(sheet, row, col, record, name, value, field, description,
             sheet.write_number(row, col, value, integer_format)
         else:
             digits = _digits(record, field, description)
-            sheet.write_number(row, col, float(value), number_format(digits))
+            sheet.write_number(row, col, float(value),
+                number_format(digits, _symbol(record, field)))
         return len('{:,.2f}'.format(value)) + 1
     if isinstance(value, dt.datetime):
         sheet.write_datetime(row, col, value.replace(tzinfo=None),
@@ -159,6 +166,15 @@ def _digits(record, field, description):
     if description.get('type') == 'float':
         return 2
     return 2
+
+
+def _symbol(record, field):
+    "The currency symbol of an amount (a Monetary field), else None"
+    name = getattr(field, 'currency', None)
+    if isinstance(name, str):
+        currency = getattr(record, name, None)
+        return getattr(currency, 'symbol', None) or getattr(
+            currency, 'code', None)
 
 
 def _filters_sheet(book, head, date_format, context_model):

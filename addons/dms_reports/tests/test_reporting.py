@@ -536,7 +536,10 @@ class ReportingTestMixin:
         # Revenues in descending order, as listed, with the currency digits
         self.assertEqual([v[2] for v in values],
             sorted([v[2] for v in values], reverse=True))
-        self.assertEqual(sheet.cell(2, 3).number_format, '#,##0.00')
+        # An amount: the currency's symbol and digits
+        self.assertEqual(
+            sheet.cell(2, 3).number_format, '"CNY "#,##0.00')
+        self.assertEqual(sheet.cell(2, 2).number_format, '#,##0')
         filters = {r[0].value: r[1].value
             for r in book['Filters'].iter_rows(min_row=2)}
         self.assertEqual(filters['Tier'], self.tiers['GOLD'].rec_name)
