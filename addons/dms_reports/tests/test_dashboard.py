@@ -232,7 +232,7 @@ class DashboardTestCase(
     def table(html, id_):
         "[[cell texts]] of the rows of the table's body"
         body = re.search(
-            r'<table class="list" id="%s">.*?<tbody>(.*?)</tbody>' % id_,
+            r'<table class="[^"]*" id="%s">.*?<tbody>(.*?)</tbody>' % id_,
             html, re.S).group(1)
         rows = []
         for row in re.findall(r'<tr[^>]*>(.*?)</tr>', body, re.S):
