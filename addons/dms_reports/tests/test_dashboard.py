@@ -18,7 +18,7 @@ from http import HTTPStatus
 import openpyxl
 from dateutil.relativedelta import relativedelta
 
-from dms_dealer.tests.tools import LockRetrySetUpMixin
+from dms_dealer.tests.tools import LockRetrySetUpMixin, create_dealer
 from dms_orders.tests.test_intake import IntakeTestMixin
 from dms_portal.portal import as_portal
 from dms_portal.tests.tools import (
@@ -58,7 +58,11 @@ class DashboardTestCase(
         pool = Pool()
         WebUser = pool.get('web.user')
         Date = pool.get('ir.date')
+        Dealer = pool.get('dms.dealer')
         IntakeTestMixin.setup_network(cls)
+        # A dealer without any order
+        dealer_c = create_dealer(cls.company, 'C', tier=cls.silver)
+        Dealer.activate([dealer_c])
         WebUser.create([{
                     'email': email, 'password': PASSWORD,
                     'dealer': dealer.id, 'dealer_role': role,
@@ -68,6 +72,7 @@ class DashboardTestCase(
                     # (its choice of language is kept)
                     ('chinese@a.example.com', cls.dealer_a, 'buyer'),
                     ('buyer@b.example.com', cls.dealer_b, 'buyer'),
+                    ('buyer@c.example.com', dealer_c, 'buyer'),
                     ]])
         today = Date.today()
         cls.today = today
@@ -345,6 +350,34 @@ class DashboardTestCase(
             self.money(expected_b['revenue']))
         self.assertNotEqual(expected_b['revenue'],
             self.expected('A')['revenue'])
+
+    def test_no_orders(self):
+        "Test the dashboard and its export of a dealer without orders"
+        client = self.client_for('buyer@c.example.com')
+        for period, count in [('month', 13), ('week', 26), ('quarter', 8)]:
+            with self.subTest(period=period):
+                html = self.page(client, '?period=%s' % period)
+                data = self.chart_data(html)
+                self.assertEqual(data['series']['revenue'], [0] * count)
+                self.assertEqual(data['series']['orders'], [0] * count)
+                self.assertEqual(data['products']['names'], [])
+                self.assertEqual(set(data['stages']['counts']), {0})
+                self.assertEqual(self.text_of(html, 'total-revenue'),
+                    self.money(Decimal(0)))
+                self.assertIn('id="no-products"', html)
+                self.assertNotIn('id="chart-products"', html)
+                self.assertNotIn(self.party_names['A'], html)
+                response = client.get(self.url(
+                        'dashboard/export.xlsx?period=%s' % period))
+                self.assertEqual(response.status_code, HTTPStatus.OK)
+                book = openpyxl.load_workbook(
+                    io.BytesIO(response.get_data()))
+                revenue, products, summary = book.worksheets
+                self.assertEqual(
+                    [r[2:] for r in revenue.iter_rows(
+                            min_row=2, values_only=True)],
+                    [(0, 0)] * count)
+                self.assertEqual(products.max_row, 1)
 
     def test_viewer(self):
         "Test a viewer of the dealer sees the dashboard"
