@@ -453,6 +453,51 @@ class ChineseBackOfficeBrowserTestCase(
         self.assertNoEnglish()
         self.assertSaoUntranslated()
 
+    def open_sales_analysis(self, name, selector):
+        "Open the menu Dealers > Sales Analysis > name (its English name)"
+        admin = self.server.session_rpc(*DEMO_LOGINS['admin']).model
+        menu, = admin.ir.ui.menu.search_read([
+                ('name', '=', name), ('parent.name', '=', 'Sales Analysis'),
+                ], 0, None, None, ['id'], {'language': 'en'})
+        self.page.evaluate(
+            "id => Sao.Action.exec_keyword('tree_open', "
+            "{model: 'ir.ui.menu', id: id}, null, false)", menu['id'])
+        tab = self.current_tab()
+        tab.locator(selector).first.wait_for(state='visible')
+        self.wait_idle()
+        return tab
+
+    def test_sales_analysis(self):
+        "The sales dashboard and the dealers' report in Chinese"
+        page = self.page
+        if not page.locator('#menu tbody > tr').first.is_visible():
+            with self.step("log in as admin"):
+                self.login(*DEMO_LOGINS['admin'])
+
+        with self.step("open the sales dashboard"):
+            tab = self.open_sales_analysis('Sales Dashboard', '.board')
+            page.wait_for_function(
+                "() => document.querySelectorAll("
+                "'#tabs .tab-pane.active .board .treeview').length >= 7")
+            self.wait_idle()
+            text = tab.inner_text()
+            for title in ["关键指标", "畅销产品（30 天）", "流失风险经销商",
+                    "逾期订单", "今天", "本月至今", "本年至今"]:
+                self.assertIn(title, text)
+            self.check_screen('sales dashboard')
+            self.save_screenshot('backoffice-dashboard-zh.png')
+
+        with self.step("open the sales per dealer"):
+            tab = self.open_sales_analysis(
+                'Sales per Dealer', '.treeview tbody > tr')
+            headers = self.texts(tab.locator('.treeview thead th:visible'))
+            for header in ["经销商", "上期收入", "收入增长（%）"]:
+                self.assertIn(header, headers)
+            self.check_screen('sales per dealer')
+            self.save_screenshot('backoffice-sales-dealers-zh.png')
+
+        self.assertNoEnglish()
+
     def assertSaoUntranslated(self):
         """The untranslated strings of sao that were seen are untranslated
         in sao's catalogue: the exception is still needed"""
