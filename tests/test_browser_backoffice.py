@@ -203,6 +203,8 @@ class LaptopMixin:
                     i += 1
 
             with self.step("close %s" % name):
+                # (a graph still drawing would hold the tab)
+                self.wait_idle()
                 page.evaluate("""async () => {
                     const screen = Sao.Tab.tabs.get_current().screen;
                     if (screen.current_record

@@ -19,6 +19,7 @@ from trytond.i18n import gettext, lazy_gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
+from trytond.tools.domain_inversion import eval_domain
 from trytond.transaction import Transaction
 
 FIGURES = ['today', 'month', 'year']
@@ -46,7 +47,7 @@ class Figure(ModelSQL, ModelView):
 
     name = fields.Function(
         fields.Char(lazy_gettext('dms_reports.msg_figure_name')),
-        'get_name')
+        'get_name', searcher='search_name')
     from_date = fields.Function(
         fields.Date(lazy_gettext('dms_reports.msg_figure_from_date')),
         'get_figures')
@@ -105,6 +106,14 @@ class Figure(ModelSQL, ModelView):
 
     def get_name(self, name):
         return gettext('dms_reports.msg_figure_%s' % FIGURES[self.id - 1])
+
+    @classmethod
+    def search_name(cls, name, clause):
+        "The figures whose name in the user's language matches"
+        ids = [i for i, key in enumerate(FIGURES, 1)
+            if eval_domain([('name',) + tuple(clause[1:])], {
+                        'name': gettext('dms_reports.msg_figure_%s' % key)})]
+        return [('id', 'in', ids)]
 
     @classmethod
     def get_figures(cls, figures, names):
@@ -192,7 +201,8 @@ class DealerRisk(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('revenue_change', 'ASC'), ('dealer', 'ASC')]
+        cls._order = [
+            ('revenue_change', 'ASC'), ('dealer', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def windows(cls, today):
