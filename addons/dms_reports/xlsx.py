@@ -31,8 +31,9 @@ OPTIONS = {
 # The context keys shown on the filters sheet, with the field of the
 # context model that names them
 CONTEXT_KEYS = [
-    'from_date', 'to_date', 'period', 'warehouse', 'dealer', 'tier',
-    'territory', 'compare', 'product', 'category', 'carrier']
+    'from_date', 'to_date', 'from_week', 'to_week', 'period', 'warehouse',
+    'dealer', 'tier', 'territory', 'compare', 'product', 'category',
+    'product_category', 'carrier', 'include_quotations']
 # Fields of the list views that say nothing in a spreadsheet
 SKIPPED = {'revenue_trend'}
 
