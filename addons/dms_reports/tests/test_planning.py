@@ -830,6 +830,28 @@ class PlanningTestMixin:
                     self.products['FR-1'].rec_name, self.week53,
                     '%s-W53' % self.week53.year])
 
+            # The Spreadsheet print action of the views
+            import io
+
+            import openpyxl
+            Report = pool.get('dms.reporting.xlsx', type='report')
+            records = Demand.search([])
+            _, content, _, _ = Report.execute([r.id for r in records],
+                {'model': 'dms.planning.demand'})
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+            header = [c.value for c in sheet[1]]
+            values = [dict(zip(header, [c.value for c in r]))
+                for r in sheet.iter_rows(min_row=2)]
+            self.assertEqual(len(values), len(records))
+            week = Demand.fields_get(['week'])['week']['string']
+            product = Demand.fields_get(['product'])['product']['string']
+            shortfall = Demand.fields_get(['shortfall'])['shortfall'][
+                'string']
+            cell, = [v for v in values
+                if v[product] == self.products['FR-1'].rec_name
+                and v[week].date() == self.week53]
+            self.assertEqual(cell[shortfall], record.shortfall)
+
     @with_transaction()
     def test_planning_access(self):
         """Test a DMS manager reads the planning views and opens their
