@@ -326,6 +326,17 @@ class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
     @classmethod
+    def write(cls, *args):
+        # A write that fails leaves its sales watched no longer (the
+        # transaction may go on after the error)
+        watched = _WATCHED.setdefault(Transaction(), set())
+        before = set(watched)
+        try:
+            super().write(*args)
+        finally:
+            watched.intersection_update(before)
+
+    @classmethod
     def on_write(cls, sales, values):
         pool = Pool()
         Summary = pool.get('dms.reporting.summary')
