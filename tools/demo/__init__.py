@@ -13,7 +13,9 @@ Run it as ``python tools/demo --database dms --size small --lang en`` (see
 - ``orders.py``: dms_orders (products, stock, orders in every stage of
   their fulfilment, alerts, replenishment suggestions);
 - ``communication.py``: dms_communication (bulletins, receipts, market
-  feedback, conversations on orders).
+  feedback, conversations on orders);
+- ``reports.py``: dms_reports (fifteen months of order history for the
+  sales reports and dashboards).
 
 Each file has ``fill(demo)``, which adds the demo data of its module, and,
 when the module has benchmark volume, ``generate(demo)``.  A module that

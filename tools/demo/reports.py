@@ -25,6 +25,7 @@ ago, in its own rhythm, so that
 The orders that orders.py gives the dealers in the last three months take
 the place of the history orders near their dates (but the small regular
 orders of D0001 and D0005, on other products than those of this history).
+D0001 and D0005 order only products in stock.
 
 The orders older than four weeks are done (delivered), a few cancelled;
 the newer ones are processing (in production) or confirmed.  D0001 and
@@ -67,6 +68,8 @@ RECENT_DAYS = 90
 # last weeks confirmed
 OPEN_DAYS = 28
 CONFIRMED_DAYS = 14
+# The stock available to promise of the products D0001 and D0005 order
+IN_STOCK = 20
 # Orders cancelled by the dealer, among the older ones
 CANCELLED_RATIO = 0.05
 # The reference the dealers gave: PO-<dealer>-<number>
@@ -187,6 +190,10 @@ def read_demo(pool):
         ordered[sale['dealer']].append(
             (sale['sale_date'], sale['untaxed_amount']))
     warehouse, = Location.search([('type', '=', 'warehouse')], limit=1)
+    available = Product.dms_available_quantities(products, warehouse)
+    # D0001 and D0005 order products in stock: the portal demo and the
+    # tests order again what they ordered last
+    in_stock = {p for p, q in available.items() if q >= IN_STOCK}
     dealers = []
     prices, by_price_list = {}, {}
     for record in records:
@@ -209,7 +216,9 @@ def read_demo(pool):
                 'payment_term': (
                     sale.payment_term.id if sale.payment_term else None),
                 'price_list': sale.price_list.id if sale.price_list else None,
-                'excluded': regular.get(record.code, set()),
+                'excluded': regular.get(record.code, set()) | (
+                    {p.id for p in products} - in_stock
+                    if record.code in HISTORY else set()),
                 'orders': ordered[record.id],
                 })
         # The prices of a tier are those of its price list
@@ -218,7 +227,6 @@ def read_demo(pool):
             by_price_list[price_list] = Product.dms_sale_prices(
                 products, record)
         prices[record.id] = by_price_list[price_list]
-    available = Product.dms_available_quantities(products, warehouse)
     products = [{
             'id': p.id,
             'code': p.code,
