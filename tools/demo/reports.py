@@ -68,6 +68,8 @@ RECENT_DAYS = 90
 # last weeks confirmed
 OPEN_DAYS = 28
 CONFIRMED_DAYS = 14
+# Orders per call at most (fewer on SQLite, see common.BATCH_SIZES)
+BATCH = 100
 # The stock available to promise of the products D0001 and D0005 order
 IN_STOCK = 20
 # Orders cancelled by the dealer, among the older ones
@@ -486,7 +488,7 @@ def create_orders(pool, company_id, plans, bar):
     # In batches, each step: Tryton's checks of a call cost more than
     # linearly with its records
     sales = []
-    size = batch_size()
+    size = min(batch_size(), BATCH)
     for start in range(0, len(values), size):
         batch = Sale.create(values[start:start + size])
         by_state = defaultdict(list)
