@@ -25,8 +25,6 @@ if ROOT not in sys.path:
 
 from tests.fixtures import DEMO_LOGINS, DemoServer  # noqa: E402
 
-from dms_orders.product import catalogue_domain  # noqa: E402
-
 CACHE = os.path.join(ROOT, '.cache', 'bench')
 DEALER = 'D0001'
 BUYER = DEMO_LOGINS['d0001.buyer']
@@ -265,6 +263,9 @@ def prepare(server, products=60):
     """Users, stock and credit for the benchmarks; return a dict with the
     administrator's proxy, the dealer, the codes of orderable products
     with stock (at most `products`), the warehouse"""
+    # (imported here: importing trytond's models chooses the backend, which
+    # the in-process benchmarks set after importing this module)
+    from dms_orders.product import catalogue_domain
     admin = server.session_rpc(*DEMO_LOGINS['admin'])
     create_user(admin, INTEGRATION_LOGIN, ['DMS Integration'])
     create_user(admin, SALES_LOGIN, ['Sales'])

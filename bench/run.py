@@ -31,6 +31,7 @@ BENCHMARKS = {
     'catalogue': 'bench_catalogue.py',
     'alerts': 'bench_alerts.py',
     'suggestions': 'bench_suggestions.py',
+    'reports': 'bench_reports.py',
     }
 COLUMNS = ['benchmark', 'baseline', 'dms', 'ratio', 'goal', 'status',
     'backend', 'date']
