@@ -200,7 +200,7 @@ class LaptopMixin:
                         return screen.current_view.view_type == 'form';
                     }""", menu)
                 if opened and view != 'form':
-                    tab.locator('.form').first.wait_for(state='visible')
+                    tab.locator('.form:visible').first.wait_for(state='visible')
                     self.wait_idle()
                     problems += self.overflows('%s, form' % name)
                 pages = page.locator(NOTEBOOK_PAGES)
