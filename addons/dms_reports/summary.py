@@ -23,6 +23,7 @@ night: it also merges the additions of the day)."""
 import datetime as dt
 import logging
 import weakref
+from contextlib import contextmanager
 from decimal import Decimal
 
 from sql import Literal, Null
@@ -242,19 +243,6 @@ class Summary(ModelSQL):
         cls.rebuild()
 
     @classmethod
-    def sale_ids_of_lines(cls, line_ids):
-        pool = Pool()
-        Line = pool.get('sale.line')
-        line = Line.__table__()
-        cursor = Transaction().connection.cursor()
-        sale_ids = set()
-        for sub_ids in grouped_slice(line_ids):
-            cursor.execute(*line.select(line.sale,
-                    where=reduce_ids(line.id, sub_ids)))
-            sale_ids.update(s for s, in cursor if s is not None)
-        return sale_ids
-
-    @classmethod
     def sale_ids_of_templates(cls, template_ids):
         pool = Pool()
         Line = pool.get('sale.line')
@@ -297,6 +285,18 @@ class Summary(ModelSQL):
 _WATCHED = weakref.WeakKeyDictionary()
 
 
+@contextmanager
+def _watching():
+    """Around a change: the sales it watches are watched no longer after
+    it, even when it fails (the transaction may go on after the error)"""
+    watched = _WATCHED.setdefault(Transaction(), set())
+    before = set(watched)
+    try:
+        yield
+    finally:
+        watched.intersection_update(before)
+
+
 def _normalize(value):
     "A key value as the same Python value from every backend"
     if isinstance(value, str) and len(value) == 10 and value[4] == '-':
@@ -327,14 +327,8 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def write(cls, *args):
-        # A write that fails leaves its sales watched no longer (the
-        # transaction may go on after the error)
-        watched = _WATCHED.setdefault(Transaction(), set())
-        before = set(watched)
-        try:
+        with _watching():
             super().write(*args)
-        finally:
-            watched.intersection_update(before)
 
     @classmethod
     def on_write(cls, sales, values):
@@ -365,12 +359,23 @@ class Line(metaclass=PoolMeta):
     def create(cls, vlist):
         pool = Pool()
         Summary = pool.get('dms.reporting.summary')
-        callback = Summary.watch(_counted(
-                {v['sale'] for v in vlist if v.get('sale') is not None}))
-        lines = super().create(vlist)
-        if callback:
-            callback()
+        with _watching():
+            callback = Summary.watch(_counted(
+                    {v['sale'] for v in vlist if v.get('sale') is not None}))
+            lines = super().create(vlist)
+            if callback:
+                callback()
         return lines
+
+    @classmethod
+    def write(cls, *args):
+        with _watching():
+            super().write(*args)
+
+    @classmethod
+    def delete(cls, lines):
+        with _watching():
+            super().delete(lines)
 
     @classmethod
     def on_write(cls, lines, values):
@@ -415,6 +420,11 @@ def _counted(sale_ids):
 
 class Template(metaclass=PoolMeta):
     __name__ = 'product.template'
+
+    @classmethod
+    def write(cls, *args):
+        with _watching():
+            super().write(*args)
 
     @classmethod
     def on_write(cls, templates, values):
