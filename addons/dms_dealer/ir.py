@@ -36,8 +36,9 @@ class Rule(metaclass=PoolMeta):
 # What users linked to a dealer and DMS Integration accounts may not read
 # even when Tryton lets every user read it: the factory's accounting and
 # costs, other parties' settings, sessions, sign-in attempts, e-mails sent,
-# logs, queues, the technical configuration, relation tables, and reports
-# over every dealer's sales.  An entry names a model and the models named
+# logs, queues, the technical configuration, relation tables, reports
+# over every dealer's sales, and the campaigns' offers and marketing
+# parameters (a dealer reads its campaigns through the DMS models).  An entry names a model and the models named
 # after it ("ir.cron" also covers "ir.cron.log" and "ir.cron-company.company")
 RESTRICTED_UNREADABLE = (
     'account',
@@ -50,6 +51,7 @@ RESTRICTED_UNREADABLE = (
     'ir.model.button.rule', 'ir.model.data', 'ir.model.field.access',
     'ir.model.log', 'ir.module', 'ir.queue', 'ir.rule', 'ir.sequence',
     'ir.session', 'ir.trigger', 'ir.ui.menu-res.group',
+    'marketing',
     'party.party-delivered_to-stock.location', 'party.party-party.category',
     'party.party.account', 'party.party.credit_limit_amount',
     'party.party.customer_currency', 'party.party.lang',
@@ -64,7 +66,7 @@ RESTRICTED_UNREADABLE = (
     'res.user-ir.action', 'res.user-res.group', 'res.user.device',
     'res.user.login.attempt',
     'sale.line-account.tax', 'sale.line-ignored-stock.move',
-    'sale.line-recreated-stock.move', 'sale.reporting',
+    'sale.line-recreated-stock.move', 'sale.promotion', 'sale.reporting',
     'sale.sale-ignored-account.invoice', 'sale.sale-recreated-account.invoice',
     'stock.location.waste',
     'web.user-party.party.secondary', 'web.user.authenticate.attempt',

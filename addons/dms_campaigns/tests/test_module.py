@@ -1,11 +1,21 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
-from dms_dealer.tests.tools import TranslationTestMixin
+from dms_dealer.tests.tools import ClientViewTestMixin, TranslationTestMixin
+from dms_reports.tests.test_access import AccessMatrixTestMixin
+from trytond.modules.company.tests import CompanyTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
+from .test_campaign import CampaignTestMixin
+from .test_channel import ChannelTestMixin
+from .test_fund import FundTestMixin
 
-class DmsCampaignsTestCase(TranslationTestMixin, ModuleTestCase):
-    "Test dms_campaigns module"
+
+class DmsCampaignsTestCase(
+        CampaignTestMixin, ChannelTestMixin, FundTestMixin,
+        AccessMatrixTestMixin, ClientViewTestMixin, TranslationTestMixin,
+        CompanyTestMixin, ModuleTestCase):
+    """Test dms_campaigns module (it sees every other module: the access
+    tables of all designs are held here)"""
     module = 'dms_campaigns'
 
 

@@ -48,10 +48,18 @@ PERMS = ['read', 'write', 'create', 'delete']
 
 
 def design(module):
-    path = os.path.join(os.path.dirname(tools.file_open(
-                os.path.join(module, 'tryton.cfg')).name), 'doc', 'design.rst')
-    with open(path, encoding='utf-8') as fp:
-        return fp.read()
+    """The design of the module: its doc/design.rst and the other pages of
+    its doc (where a part of the module keeps its own tables)"""
+    directory = os.path.join(os.path.dirname(tools.file_open(
+                os.path.join(module, 'tryton.cfg')).name), 'doc')
+    names = ['design.rst'] + sorted(
+        n for n in os.listdir(directory)
+        if n.endswith('.rst') and n != 'design.rst')
+    texts = []
+    for name in names:
+        with open(os.path.join(directory, name), encoding='utf-8') as fp:
+            texts.append(fp.read())
+    return '\n'.join(texts)
 
 
 def list_tables(text, class_):

@@ -3,16 +3,14 @@
 from dms_dealer.tests.tools import TranslationTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
-from .test_access import AccessMatrixTestMixin
 from .test_planning import PlanningTestMixin
 from .test_reporting import ReportingTestMixin
 
 
 class DmsReportsTestCase(
-        ReportingTestMixin, PlanningTestMixin, AccessMatrixTestMixin,
-        TranslationTestMixin, ModuleTestCase):
-    """Test dms_reports module (it sees every other module: the access
-    tables of all designs are held here)"""
+        ReportingTestMixin, PlanningTestMixin, TranslationTestMixin, ModuleTestCase):
+    """Test dms_reports module (the access tables of all designs are held
+    by dms_campaigns' tests, which see every module)"""
     module = 'dms_reports'
 
 
