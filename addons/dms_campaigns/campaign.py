@@ -9,9 +9,9 @@ The price offer is a Tryton ``sale.promotion`` (see sale.py) and the
 campaign a Tryton ``marketing.campaign``, which its orders carry so that
 Tryton's own reports group the sales by campaign."""
 import datetime as dt
-from collections import defaultdict
 from decimal import ROUND_DOWN, Decimal
 
+from sql import Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
@@ -27,6 +27,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import (
     CampaignError, CampaignOverlapWarning, ParticipationError)
+from .monitor import dealer_figures, growth, roi
 
 KINDS = [
     ('promotion', "Promotion"),
@@ -229,6 +230,67 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         fields.Integer("Invited"), 'get_counts')
     changes = fields.One2Many(
         'dms.campaign.change', 'campaign', "Changes", readonly=True)
+    # The live figures (see monitor.py)
+    revenue = fields.Function(Monetary(
+            "Revenue", currency='currency', digits='currency',
+            help="The participants' revenue on the campaign's products "
+            "during the campaign (up to today while it runs)."),
+        'get_monitoring')
+    previous_revenue = fields.Function(Monetary(
+            "Previous Revenue", currency='currency', digits='currency',
+            help="The participants' revenue on the same products during "
+            "the period of the same length just before."),
+        'get_monitoring')
+    revenue_growth = fields.Function(fields.Float(
+            "Growth %", digits=(16, 1)), 'get_monitoring')
+    order_count = fields.Function(fields.Integer(
+            "Orders", help="The participants' orders with campaign "
+            "products."), 'get_monitoring')
+    control_growth = fields.Function(fields.Float(
+            "Control Group Growth %", digits=(16, 1),
+            help="The growth of the dealers of the audience that do not "
+            "take part (or, when all take part, of the dealers of the "
+            "participants' tiers outside the audience)."),
+        'get_monitoring')
+    uplift = fields.Function(fields.Float(
+            "Uplift (points)", digits=(16, 1),
+            help="The participants' growth less the control group's."),
+        'get_monitoring')
+    expected_revenue = fields.Function(Monetary(
+            "Expected Revenue", currency='currency', digits='currency',
+            help="The participants' previous revenue grown as the control "
+            "group's: what they would have sold without the campaign."),
+        'get_monitoring')
+    incremental_revenue = fields.Function(Monetary(
+            "Incremental Revenue", currency='currency', digits='currency'),
+        'get_monitoring')
+    incremental_margin = fields.Function(Monetary(
+            "Incremental Margin", currency='currency', digits='currency',
+            help="The incremental revenue at the margin rate of the "
+            "campaign's sales (revenue less the products' cost)."),
+        'get_monitoring')
+    discount_given = fields.Function(Monetary(
+            "Discount Given", currency='currency', digits='currency',
+            help="What the campaign's price took off the orders."),
+        'get_monitoring')
+    approved_budget = fields.Function(Monetary(
+            "Approved Budget", currency='currency', digits='currency'),
+        'get_monitoring')
+    spend = fields.Function(Monetary(
+            "Spend", currency='currency', digits='currency',
+            help="The dealers' approved claims."),
+        'get_monitoring')
+    roi = fields.Function(fields.Float(
+            "ROI", digits=(16, 2),
+            help="The incremental margin divided by the spend and the "
+            "discount given."),
+        'get_monitoring')
+    activity_count = fields.Function(fields.Integer(
+            "Activities"), 'get_monitoring')
+    people_reached = fields.Function(fields.Integer(
+            "People Reached"), 'get_monitoring')
+    gifts = fields.Function(fields.Integer(
+            "Gifts Handed Out"), 'get_monitoring')
     state = fields.Selection(
         STATES, "State", required=True, readonly=True, sort=False)
     state_string = state.translated('state')
@@ -388,6 +450,72 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         return result
 
     @classmethod
+    def get_monitoring(cls, campaigns, names):
+        pool = Pool()
+        Participation = pool.get('dms.campaign.participation')
+        result = {n: {} for n in names}
+        activities = Participation.activity_totals(
+            [p for c in campaigns for p in c.participations
+                if p.state == 'approved'])
+        for campaign in campaigns:
+            values = campaign.monitoring_figures(activities)
+            for name in names:
+                result[name][campaign.id] = values.get(name)
+        return result
+
+    def monitoring_figures(self, activities=None):
+        "The live figures of the campaign by field name"
+        pool = Pool()
+        Participation = pool.get('dms.campaign.participation')
+        currency = self.company.currency
+        participants = [p for p in self.participations
+            if p.state == 'approved']
+        if activities is None:
+            activities = Participation.activity_totals(participants)
+        values = dict.fromkeys([
+                'revenue', 'previous_revenue', 'expected_revenue',
+                'incremental_revenue', 'incremental_margin',
+                'discount_given', 'approved_budget', 'spend'], Decimal(0))
+        values.update(dict.fromkeys(
+                ['order_count', 'activity_count', 'people_reached',
+                    'gifts'], 0))
+        if self.state in {'draft', 'proposed', 'cancelled'} and not (
+                self.promotion):
+            return values
+        dealers, control = dealer_figures(self)
+        spend = Participation.get_spend(participants)
+        for name, key in [
+                ('revenue', 'revenue'),
+                ('previous_revenue', 'previous_revenue'),
+                ('order_count', 'number'),
+                ('expected_revenue', 'expected_revenue'),
+                ('incremental_revenue', 'incremental_revenue'),
+                ('incremental_margin', 'incremental_margin'),
+                ('discount_given', 'discount'),
+                ]:
+            values[name] = sum(
+                (f[key] for f in dealers.values()), values[name])
+        for participant in participants:
+            values['approved_budget'] += participant.approved_budget or 0
+            values['spend'] += spend.get(participant.id, 0)
+            totals = activities.get(participant.id, {})
+            values['activity_count'] += totals.get('count', 0)
+            values['people_reached'] += totals.get('people', 0)
+            values['gifts'] += totals.get('gifts', 0)
+        values['revenue_growth'] = growth(
+            values['revenue'], values['previous_revenue'])
+        values['control_growth'] = growth(
+            control['revenue'], control['previous_revenue'])
+        values['uplift'] = (values['revenue_growth']
+            - (values['control_growth'] or 0)
+            if values['revenue_growth'] is not None else None)
+        values['roi'] = roi(values['incremental_margin'],
+            values['spend'] + values['discount_given'])
+        for name in ['approved_budget', 'spend']:
+            values[name] = currency.round(values[name])
+        return values
+
+    @classmethod
     def validate_fields(cls, campaigns, field_names):
         super().validate_fields(campaigns, field_names)
         if not field_names or 'name' in field_names:
@@ -490,6 +618,66 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
             return set()
         with Transaction().set_context(active_test=False):
             return {p.id for p in Product.search([domain])}
+
+    # The groups of dealers monitored
+
+    def monitoring_period(self):
+        """The days of the campaign the figures count: up to today while
+        it has not ended"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        with Transaction().set_context(company=self.company.id):
+            today = Date.today()
+        end = self.end_date
+        if self.state not in {'closed', 'evaluated'}:
+            end = min(end, today)
+        return self.start_date, max(end, self.start_date)
+
+    @without_check_access
+    def group_query(self, group, dealer_id=None):
+        """The SQL query of the ids of the group's dealers: the
+        participants (approved plans) or the control group (the dealers of
+        the audience that do not take part; when all take part, the dealers
+        of the participants' tiers outside the audience)"""
+        pool = Pool()
+        Dealer = pool.get('dms.dealer')
+        Participation = pool.get('dms.campaign.participation')
+        participation = Participation.__table__()
+        participants = participation.select(participation.dealer,
+            where=(participation.campaign == self.id)
+            & (participation.state == 'approved'))
+        extra = [('id', '=', dealer_id)] if dealer_id else []
+        if group == 'participants':
+            if dealer_id:
+                participants.where &= participation.dealer == dealer_id
+            return participants
+        with Transaction().set_context(active_test=False):
+            domain = self.audience_domain() + [
+                ('id', 'not in', participants)]
+            if not Dealer.search(domain, limit=1, order=[]):
+                dealer = Dealer.__table__()
+                tiers = dealer.select(dealer.tier,
+                    where=dealer.id.in_(participants)
+                    & (dealer.tier != Null))
+                domain = [
+                    ('company', '=', self.company.id),
+                    ('state', 'in', AUDIENCE_DEALER_STATES),
+                    ('tier', 'in', tiers),
+                    ('id', 'not in', Dealer.search(
+                            self.audience_domain(), query=True, order=[])),
+                    ]
+            return Dealer.search(domain + extra, query=True, order=[])
+
+    @without_check_access
+    def product_query(self):
+        "The SQL query of the ids of the campaign's products"
+        pool = Pool()
+        Product = pool.get('product.product')
+        domain = self.product_domain()
+        with Transaction().set_context(active_test=False):
+            return Product.search(
+                [domain] if domain else [('id', '=', -1)],
+                query=True, order=[])
 
     # The allocation of the budget
 
@@ -757,14 +945,26 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         return 'unit_price * (1 - Decimal(%r))' % str(self.discount)
 
     def get_promotion_values(self):
+        def relation(name):
+            # Many2Many has no 'set' action: what the promotion has too
+            # many is removed, the campaign's added
+            new = [r.id for r in getattr(self, name)]
+            old = ([r.id for r in getattr(self.promotion, name)]
+                if self.promotion else [])
+            actions = []
+            if set(old) - set(new):
+                actions.append(('remove', sorted(set(old) - set(new))))
+            if new:
+                actions.append(('add', new))
+            return actions
         return {
             'name': self.name,
             'company': self.company.id,
             'start_date': self.start_date,
             'end_date': self.end_date,
             'formula': self.promotion_formula,
-            'products': [('set', [p.id for p in self.products])],
-            'categories': [('set', [c.id for c in self.categories])],
+            'products': relation('products'),
+            'categories': relation('categories'),
             }
 
     @classmethod
@@ -1119,6 +1319,34 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
     campaign_state = fields.Function(
         fields.Selection(STATES, "Campaign State"),
         'on_change_with_campaign_state')
+    # The live figures of the dealer (see monitor.py)
+    revenue = fields.Function(Monetary(
+            "Revenue", currency='currency', digits='currency'),
+        'get_monitoring')
+    previous_revenue = fields.Function(Monetary(
+            "Previous Revenue", currency='currency', digits='currency'),
+        'get_monitoring')
+    revenue_growth = fields.Function(fields.Float(
+            "Growth %", digits=(16, 1)), 'get_monitoring')
+    order_count = fields.Function(fields.Integer("Orders"),
+        'get_monitoring')
+    incremental_revenue = fields.Function(Monetary(
+            "Incremental Revenue", currency='currency', digits='currency'),
+        'get_monitoring')
+    discount_given = fields.Function(Monetary(
+            "Discount Given", currency='currency', digits='currency'),
+        'get_monitoring')
+    spend = fields.Function(Monetary(
+            "Spend", currency='currency', digits='currency'),
+        'get_monitoring')
+    roi = fields.Function(fields.Float("ROI", digits=(16, 2)),
+        'get_monitoring')
+    activity_count = fields.Function(fields.Integer("Activities"),
+        'get_monitoring')
+    people_reached = fields.Function(fields.Integer("People Reached"),
+        'get_monitoring')
+    gifts = fields.Function(fields.Integer("Gifts Handed Out"),
+        'get_monitoring')
     invited_at = fields.Timestamp("Invited At", readonly=True)
     proposed_at = fields.Timestamp("Proposed At", readonly=True)
     proposed_by = fields.Many2One(
@@ -1190,6 +1418,87 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
     @property
     def dms_portal_path(self):
         return 'campaigns/%s' % self.campaign.id
+
+    @classmethod
+    def activity_totals(cls, participations):
+        """The number of activities, people reached and gifts handed out
+        of each participation (by id)"""
+        pool = Pool()
+        Activity = pool.get('dms.campaign.activity')
+        activity = Activity.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {}
+        for sub in grouped_slice([p.id for p in participations]):
+            cursor.execute(*activity.select(
+                    activity.participation, Count(activity.id),
+                    Sum(Coalesce(activity.participants, 0)),
+                    Sum(Coalesce(activity.gifts, 0)),
+                    where=activity.participation.in_(list(sub)),
+                    group_by=[activity.participation]))
+            for participation, count, people, gifts in cursor:
+                result[participation] = {
+                    'count': count, 'people': int(people or 0),
+                    'gifts': int(gifts or 0)}
+        return result
+
+    @classmethod
+    def get_spend(cls, participations):
+        """The money spent by each participation (by id): its approved
+        claims (see the marketing funds)"""
+        return {p.id: Decimal(0) for p in participations}
+
+    @classmethod
+    def get_monitoring(cls, participations, names):
+        result = {n: {} for n in names}
+        activities = cls.activity_totals(participations)
+        spend = cls.get_spend(participations)
+        by_campaign = {}
+        for participation in participations:
+            by_campaign.setdefault(
+                participation.campaign, []).append(participation)
+        for campaign, c_participations in by_campaign.items():
+            dealers = {}
+            if campaign.state not in {'draft', 'proposed', 'cancelled'} or (
+                    campaign.promotion):
+                dealers, _ = dealer_figures(campaign)
+            for participation in c_participations:
+                figures = dealers.get(participation.dealer.id, {})
+                totals = activities.get(participation.id, {})
+                values = {
+                    'revenue': figures.get('revenue', Decimal(0)),
+                    'previous_revenue': figures.get(
+                        'previous_revenue', Decimal(0)),
+                    'order_count': figures.get('number', 0),
+                    'incremental_revenue': figures.get(
+                        'incremental_revenue', Decimal(0)),
+                    'discount_given': figures.get('discount', Decimal(0)),
+                    'spend': spend.get(participation.id, Decimal(0)),
+                    'activity_count': totals.get('count', 0),
+                    'people_reached': totals.get('people', 0),
+                    'gifts': totals.get('gifts', 0),
+                    }
+                values['revenue_growth'] = growth(
+                    values['revenue'], values['previous_revenue'])
+                values['roi'] = roi(
+                    figures.get('incremental_margin', Decimal(0)),
+                    values['spend'] + values['discount_given'])
+                for name in names:
+                    result[name][participation.id] = values.get(name)
+        return result
+
+    def dms_figures(self):
+        "The live figures of the participation for the dealer's portal"
+        names = ['revenue', 'previous_revenue', 'revenue_growth',
+            'order_count', 'incremental_revenue', 'discount_given', 'spend',
+            'activity_count', 'people_reached', 'gifts']
+        values = self.get_monitoring([self], names)
+        figures = {n: values[n][self.id] for n in names}
+        figures.update({
+                'allocation': self.allocation,
+                'approved_budget': self.approved_budget,
+                'currency': self.currency,
+                })
+        return figures
 
     def get_rec_name(self, name):
         return '%s - %s' % (self.campaign.rec_name, self.dealer.rec_name)
