@@ -9,6 +9,7 @@ The price offer is a Tryton ``sale.promotion`` (see sale.py) and the
 campaign a Tryton ``marketing.campaign``, which its orders carry so that
 Tryton's own reports group the sales by campaign."""
 import datetime as dt
+import json
 from decimal import ROUND_DOWN, Decimal
 
 from sql import Null
@@ -356,6 +357,11 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
                     'invisible': ~Eval('state').in_(
                         ['draft', 'proposed', 'approved', 'running']),
                     'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                'evaluate': {
+                    'invisible': Eval('state') != 'closed',
+                    'icon': 'tryton-ok',
                     'depends': ['state'],
                     },
                 })
@@ -876,9 +882,13 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
             cls._publish(running, 'campaign.ended')
 
     @classmethod
+    @ModelView.button
     @Workflow.transition('evaluated')
     def evaluate(cls, campaigns):
-        pass
+        "Freeze the figures of the closed campaigns for next time"
+        pool = Pool()
+        Evaluation = pool.get('dms.campaign.evaluation')
+        Evaluation.compute(campaigns)
 
     @classmethod
     def _publish(cls, campaigns, event):
@@ -1691,9 +1701,11 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
                         campaign=participation.campaign.rec_name)
                 to_create.append({
                         'user': user.id,
-                        'label': label,
+                        'label': label[:255],
+                        'description': (participation.plan or '')[:255],
+                        'icon': 'tryton-marketing',
                         'model': cls.__name__,
-                        'records': [participation.id],
+                        'records': json.dumps([participation.id]),
                         })
         if to_create:
             Notification.create(to_create)

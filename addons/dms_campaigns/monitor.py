@@ -28,7 +28,7 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from dms_reports.reporting import (
-    ComparableMixin, DealerMixin, QuantityMixin, ReportingMixin)
+    ComparableMixin, ComparableQuantityMixin, DealerMixin, ReportingMixin)
 
 GROUPS = [
     ('participants', "Participants"),
@@ -37,7 +37,7 @@ GROUPS = [
 
 
 class Monitor(
-        ComparableMixin, QuantityMixin, ReportingMixin, DealerMixin,
+        ComparableMixin, ComparableQuantityMixin, ReportingMixin, DealerMixin,
         Abstract, ModelView):
     __string__ = "Campaign Monitoring"
     __name__ = 'dms.campaign.monitor'

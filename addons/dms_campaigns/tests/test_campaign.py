@@ -344,6 +344,9 @@ class CampaignTestMixin:
         Participation = pool.get('dms.campaign.participation')
         Activity = pool.get('dms.campaign.activity')
         Monitor = pool.get('dms.campaign.monitor')
+        Evaluation = pool.get('dms.campaign.evaluation')
+        EvaluationReport = pool.get(
+            'dms.campaign.evaluation_report', type='report')
         self.setup_campaign_data()
         campaign = self.create_campaign(
             audience='dealers', discount=Decimal('0.1'),
@@ -413,6 +416,39 @@ class CampaignTestMixin:
         figures = self.participation(campaign, 'D2').dms_figures()
         self.assertEqual(figures['revenue'], Decimal(90))
         self.assertEqual(figures['incremental_revenue'], Decimal(-15))
+
+        # The evaluation freezes the figures, per dealer and by what the
+        # dealers did
+        Campaign.evaluate([campaign])
+        self.assertEqual(Campaign(campaign.id).state, 'evaluated')
+        evaluations = {
+            (e.dimension, e.dealer.code if e.dealer else e.activity_kind
+                or (e.tier.code if e.tier else None)): e
+            for e in Evaluation.search([('campaign', '=', campaign.id)])}
+        total = evaluations['campaign', None]
+        self.assertEqual(
+            (total.dealers, total.revenue, total.incremental_revenue,
+                total.incremental_margin, total.discount_given),
+            (2, Decimal(225), Decimal(15), Decimal(5), Decimal(25)))
+        self.assertAlmostEqual(total.roi, 0.2)
+        self.assertEqual(
+            evaluations['dealer', 'D2'].incremental_revenue, Decimal(-15))
+        # D1 held an event and a display, D2 nothing
+        self.assertEqual(
+            evaluations['activity', 'event'].incremental_revenue,
+            Decimal(30))
+        self.assertEqual(
+            evaluations['activity', 'display'].dealers, 1)
+        self.assertEqual(
+            evaluations['activity', 'none'].incremental_revenue,
+            Decimal(-15))
+        self.assertEqual(evaluations['tier', 'GOLD'].roi, 0.67)
+        self.assertEqual(evaluations['tier', 'SILVER'].roi, -0.5)
+        oext, content, _, name = EvaluationReport.execute(
+            [campaign.id], {'model': 'dms.campaign', 'ids': [campaign.id],
+                'id': campaign.id, 'action_id': None})
+        self.assertEqual(oext, 'pdf')
+        self.assertTrue(bytes(content).startswith(b'%PDF'))
 
         # Per dealer in the back office, participants then control group
         with Transaction().set_context(dms_campaign=campaign.id):
