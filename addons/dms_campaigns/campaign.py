@@ -16,6 +16,7 @@ from sql import Null
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -417,7 +418,8 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         participation = Participation.__table__()
         cursor = Transaction().connection.cursor()
         allocated = {c.id: Decimal(0) for c in campaigns}
-        for sub in grouped_slice([c.id for c in campaigns]):
+        for sub in grouped_slice(
+                [c.id for c in campaigns], backend.MAX_QUERY_PARAMS):
             cursor.execute(*participation.select(
                     participation.campaign,
                     Sum(Coalesce(participation.allocation, 0)),
@@ -442,7 +444,8 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         participation = Participation.__table__()
         cursor = Transaction().connection.cursor()
         result = {n: {c.id: 0 for c in campaigns} for n in names}
-        for sub in grouped_slice([c.id for c in campaigns]):
+        for sub in grouped_slice(
+                [c.id for c in campaigns], backend.MAX_QUERY_PARAMS):
             cursor.execute(*participation.select(
                     participation.campaign, participation.state,
                     Count(participation.id),
@@ -787,7 +790,8 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         Sale = pool.get('sale.sale')
         Currency = pool.get('currency.currency')
         result = {d.id: Decimal(0) for d in dealers}
-        for sub in grouped_slice([d.id for d in dealers]):
+        for sub in grouped_slice(
+                [d.id for d in dealers], backend.MAX_QUERY_PARAMS):
             sales = Sale.search([
                     ('company', '=', self.company.id),
                     ('dealer', 'in', list(sub)),
@@ -1438,7 +1442,8 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
         activity = Activity.__table__()
         cursor = Transaction().connection.cursor()
         result = {}
-        for sub in grouped_slice([p.id for p in participations]):
+        for sub in grouped_slice(
+                [p.id for p in participations], backend.MAX_QUERY_PARAMS):
             cursor.execute(*activity.select(
                     activity.participation, Count(activity.id),
                     Sum(Coalesce(activity.participants, 0)),
