@@ -83,6 +83,17 @@ ROUTES = {
     '/inbox/preferences': (['POST'], None, False),
     '/dashboard': (['GET'], None, False),
     '/dashboard/export.xlsx': (['GET'], None, False),
+    '/campaigns': (['GET'], None, False),
+    '/campaigns/<int:campaign_id>': (['GET'], 'campaign', False),
+    '/campaigns/<int:campaign_id>/proposal': (['POST'], 'campaign', False),
+    '/campaigns/<int:campaign_id>/decline': (['POST'], 'campaign', False),
+    '/campaigns/<int:campaign_id>/activities': (['POST'], 'campaign',
+        False),
+    '/campaigns/<int:campaign_id>/chat': (['POST'], 'campaign', False),
+    '/campaigns/<int:campaign_id>/chat/messages': (['GET'], 'campaign',
+        False),
+    '/campaigns/<int:campaign_id>/files/<int:attachment_id>': (['GET'],
+        ('campaign', 'campaign_file'), False),
     }
 # Routes with a record and one of its files: D0001's own record with the
 # file of D0005's record (rule: (own record, file of foreign_records()))
@@ -93,6 +104,8 @@ OWN_WITH_FOREIGN_FILE = {
         'own_bulletin', 'bulletin_file'),
     '/feedback/<int:feedback_id>/files/<int:attachment_id>': (
         'own_feedback', 'feedback_file'),
+    '/campaigns/<int:campaign_id>/files/<int:attachment_id>': (
+        'own_campaign', 'campaign_file'),
     }
 PREFIX = '/<database_name>/portal'
 
@@ -103,6 +116,7 @@ def portal_rules():
     import dms_communication.routes  # noqa: F401
     import dms_orders.routes  # noqa: F401
     import dms_reports.routes  # noqa: F401
+    import dms_campaigns.routes  # noqa: F401
     from trytond.wsgi import app
     rules = {}
     for rule in app.url_map.iter_rules():
@@ -255,6 +269,26 @@ class PortalIsolationTestCase(PortalServerTestCase):
             "the demo has feedback, messages and notifications of D0005")
         assert own_sale and own_feedback and own_bulletin_file, (
             "the demo has an order, feedback and a bulletin of D0001")
+        # A campaign of D0005 that D0001 takes no part in, with the files
+        # of the campaign and of D0005's activities; one of D0001's
+        own_campaigns = admin.dms.campaign.participation.search_read(
+            [('dealer', '=', own['id'])], 0, None, None, ['campaign'], {})
+        campaign, = admin.dms.campaign.search_read([
+                ('participations.dealer', '=', dealer['id']),
+                ('id', 'not in', [p['campaign'] for p in own_campaigns]),
+                ], 0, 1, [('id', 'ASC')], ['name'], {})
+        activities = ['dms.campaign.activity,%s' % a
+            for a in admin.dms.campaign.activity.search(
+                [('participation.dealer', '=', dealer['id'])],
+                0, None, None, {})]
+        campaign_files = admin.ir.attachment.search_read(['OR',
+                ('resource', '=', 'dms.campaign,%s' % campaign['id']),
+                ('resource', 'in', activities),
+                ], 0, None, [('id', 'ASC')], ['name', 'resource'], {})
+        assert own_campaigns and len({f['resource'].split(',')[0]
+                for f in campaign_files}) == 2, (
+            "the demo has campaigns of D0001, and one of D0005 without "
+            "D0001 with a file and an activity's photo")
         return {
             'product': cls.hidden_product,
             'dealer': dealer['id'],
@@ -274,6 +308,9 @@ class PortalIsolationTestCase(PortalServerTestCase):
             'own_bulletin': int(
                 own_bulletin_file[0]['resource'].split(',')[1]),
             'own_bulletin_file': own_bulletin_file[0]['id'],
+            'campaign': campaign['id'],
+            'campaign_file': campaign_files[-1]['id'],
+            'own_campaign': own_campaigns[0]['campaign'],
             'texts': [s['external_reference'] for s in sales
                 if s['external_reference']]
             + [u['email'] for u in users]
@@ -281,7 +318,8 @@ class PortalIsolationTestCase(PortalServerTestCase):
             + [f['subject'] for f in feedback]
             + [b['title'] for b in bulletins]
             + [m['content'].splitlines()[0] for m in messages]
-            + [f['name'] for f in files],
+            + [f['name'] for f in files]
+            + [campaign['name']] + [f['name'] for f in campaign_files],
             }
 
     @classmethod
@@ -293,6 +331,9 @@ class PortalIsolationTestCase(PortalServerTestCase):
                 ('sale.sale', [('dealer', '=', dealer)]),
                 ('dms.feedback', [('dealer', '=', dealer)]),
                 ('dms.bulletin.receipt', [('dealer', '=', dealer)]),
+                ('dms.campaign.participation', [('dealer', '=', dealer)]),
+                ('dms.campaign.activity', [
+                        ('participation.dealer', '=', dealer)]),
                 ]
             for i in getattr(admin, model).search(
                 domain, 0, None, [('id', 'ASC')], {})]
@@ -337,7 +378,11 @@ class PortalIsolationTestCase(PortalServerTestCase):
                     'acknowledged_at', 'acknowledged_by'], {}),
             admin.dms.dealer.notification.search_read(
                 [('dealer', '=', dealer)], 0, None, [('id', 'ASC')],
-                ['user', 'kind', 'resource', 'read_at'], {}))
+                ['user', 'kind', 'resource', 'read_at'], {}),
+            admin.dms.campaign.participation.search_read(
+                [('dealer', '=', dealer)], 0, None, [('id', 'ASC')],
+                ['state', 'plan', 'requested_budget', 'decline_reason',
+                    'activities', 'write_date'], {}))
 
     def path(self, rule, target):
         """The rule with the id of foreign_records() in its placeholders:
@@ -416,13 +461,15 @@ class PortalIsolationTestCase(PortalServerTestCase):
                         for rule, (methods, target, _) in ROUTES.items()
                         if 'GET' in methods and target
                         and rule.startswith(('/bulletins', '/feedback',
-                                '/orders/<int:sale_id>/files'))]),
+                                '/orders/<int:sale_id>/files',
+                                '/campaigns/'))]),
                 ('d0001.admin', [path % self.foreign for path in [
                             '/orders/%(own_sale)s',
                             '/feedback/%(own_feedback)s',
                             '/bulletins/%(own_bulletin)s',
                             '/bulletins/%(own_bulletin)s/files/'
-                            '%(own_bulletin_file)s']])]:
+                            '%(own_bulletin_file)s',
+                            '/campaigns/%(own_campaign)s']])]:
             client = self.client(login)
             self.assertTrue(paths)
             for path in paths:
@@ -491,7 +538,8 @@ class PortalIsolationTestCase(PortalServerTestCase):
             for path in ['/', '/catalogue', '/cart', '/orders', '/suggestions',
                     '/bulletins', '/feedback', '/feedback/new', '/inbox',
                     '/orders/%s' % own_sale,
-                    '/orders/%s/order.pdf' % own_sale]:
+                    '/orders/%s/order.pdf' % own_sale, '/campaigns',
+                    '/campaigns/%s' % self.foreign['own_campaign']]:
                 with self.subTest(path=path):
                     self.assertEqual(
                         client.get(self.base + path).status, 200)
@@ -503,6 +551,10 @@ class PortalIsolationTestCase(PortalServerTestCase):
                     ('POST', '/orders/%s/reorder' % own_sale, {}),
                     ('POST', '/orders/%s/received' % own_sale, {}),
                     ('POST', '/suggestions/cart', {}),
+                    ('POST', '/campaigns/%s/proposal'
+                        % self.foreign['own_campaign'], {'plan': 'Spy'}),
+                    ('POST', '/campaigns/%s/decline'
+                        % self.foreign['own_campaign'], {'reason': 'Spy'}),
                     ('GET', '/account/users', {}),
                     ('GET', '/account/addresses', {}),
                     ('POST', '/account/users/invite', {

@@ -6,8 +6,8 @@ The database is created if it is missing, the DMS modules are activated
 with their dependencies and Simplified Chinese is made translatable.  Then
 the demo is filled in, one module at a time (FILLERS): the data of
 dms_dealer (dealer.py), dms_portal (portal.py), dms_orders (orders.py),
-dms_communication (communication.py) and dms_reports (reports.py: fifteen
-months of order history).
+dms_communication (communication.py), dms_reports (reports.py: fifteen
+months of order history) and dms_campaigns (campaigns.py).
 
 ``--size medium|large`` (or ``--dealers``, ``--products``, ``--sale-lines``)
 adds generated dealers ``D00001``..., products ``SKU-000001``... and
@@ -37,15 +37,13 @@ from trytond.pool import Pool  # noqa: E402
 from trytond.transaction import Transaction  # noqa: E402
 
 from demo import (  # noqa: E402
-    communication, dealer, orders, portal, reports)
+    campaigns, communication, dealer, orders, portal, reports)
 from demo.common import (  # noqa: E402
     ADMIN_EMAIL, LANGUAGES, MODULES, SIZES, Demo, progress)
 
 # The demo data of each module, in the order of their dependencies: each
 # one's fill(demo) runs after those of the modules it uses the data of.
-# dms_campaigns has no demo data yet: its file (campaigns.py) goes in this
-# list after the files of the data it uses.
-FILLERS = [dealer, portal, orders, communication, reports]
+FILLERS = [dealer, portal, orders, communication, reports, campaigns]
 # The generated data for benchmarks: generate(demo), after every fill (the
 # bulletins to every dealer are not sent to the generated ones)
 GENERATORS = [dealer, orders]
