@@ -314,7 +314,9 @@ class Sale(metaclass=PoolMeta):
             to_create.append({
                     'company': sale.company.id,
                     'dealer': sale.dealer.id,
-                    'date': today,
+                    # An accrual on the day of the order, a reversal today
+                    'date': (sale.sale_date or today) if amount > 0
+                    else today,
                     'kind': 'accrual',
                     'amount': amount,
                     'origin': str(sale),

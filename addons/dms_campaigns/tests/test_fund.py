@@ -531,6 +531,9 @@ class FundPortalTestCase(PortalClientMixin, RouteTestCase):
         # 200 allocated - 120.50 claimed
         self.assertIn('79.50', fund)
         self.assertIn('data-kind="claim"', fund)
+        # The allocation leads to its campaign, the claim to its page
+        self.assertIn('portal/campaigns/%s"' % self.campaign, fund)
+        self.assertIn('portal/claims/%s"' % claim_id, fund)
         self.assertNotIn("B&#39;s own adjustment", fund)
 
         # Dealer B: none of A's claim, file or ledger
