@@ -89,6 +89,11 @@ OVERRIDES = {
         'stock': ['stock.shipment.out', 'stock.move', 'stock.location',
             'stock.product_quantities_warehouse'],
         },
+    'dms_campaigns': {
+        'sale_promotion': None,
+        'marketing_campaign': None,
+        'marketing': None,
+        },
     }
 
 
