@@ -460,14 +460,9 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def get_monitoring(cls, campaigns, names):
-        pool = Pool()
-        Participation = pool.get('dms.campaign.participation')
         result = {n: {} for n in names}
-        activities = Participation.activity_totals(
-            [p for c in campaigns for p in c.participations
-                if p.state == 'approved'])
         for campaign in campaigns:
-            values = campaign.monitoring_figures(activities)
+            values = campaign.monitoring_figures()
             for name in names:
                 result[name][campaign.id] = values.get(name)
         return result
@@ -477,8 +472,12 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         pool = Pool()
         Participation = pool.get('dms.campaign.participation')
         currency = self.company.currency
-        participants = [p for p in self.participations
-            if p.state == 'approved']
+        # Searched and summed: the records of a thousand participations
+        # would cost more than the figures
+        participants = Participation.search([
+                ('campaign', '=', self.id),
+                ('state', '=', 'approved'),
+                ], order=[])
         if activities is None:
             activities = Participation.activity_totals(participants)
         values = dict.fromkeys([
@@ -504,8 +503,15 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
                 ]:
             values[name] = sum(
                 (f[key] for f in dealers.values()), values[name])
+        participation = Participation.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*participation.select(
+                Sum(Coalesce(participation.approved_budget, 0)),
+                where=(participation.campaign == self.id)
+                & (participation.state == 'approved')))
+        budget, = cursor.fetchone()
+        values['approved_budget'] = Decimal(str(budget or 0))
         for participant in participants:
-            values['approved_budget'] += participant.approved_budget or 0
             values['spend'] += spend.get(participant.id, 0)
             totals = activities.get(participant.id, {})
             values['activity_count'] += totals.get('count', 0)
@@ -584,8 +590,20 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
             domain.append(('territory', 'child_of',
                     [t.id for t in self.territories], 'parent'))
         elif self.audience == 'dealers':
-            domain.append(('id', 'in', [d.id for d in self.dealers]))
+            domain.append(('id', 'in', self._relation_ids('dealers')))
         return domain
+
+    def _relation_ids(self, name):
+        """The ids of the Many2Many field name: a query of its table once
+        the campaign is saved (the records of thousands of dealers would
+        cost more than the query), else a list"""
+        field = self._fields[name]
+        if self.id is None or self.id < 0:
+            return [r.id for r in getattr(self, name)]
+        Relation = Pool().get(field.relation_name)
+        relation = Relation.__table__()
+        return relation.select(getattr(relation, field.target),
+            where=getattr(relation, field.origin) == self.id)
 
     def audience_dealers(self):
         pool = Pool()
@@ -606,10 +624,10 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
     def product_domain(self, prefix=''):
         "The domain of the campaign's products (prefix: path to a product)"
         clauses = ['OR']
-        if self.products:
+        products = self._relation_ids('products')
+        if not isinstance(products, list) or products:
             clauses.append(
-                (prefix + 'id' if prefix else 'id', 'in',
-                    [p.id for p in self.products]))
+                (prefix + 'id' if prefix else 'id', 'in', products))
         if self.categories:
             clauses.append(
                 (prefix + 'categories_all', 'child_of',

@@ -162,31 +162,48 @@ class MonitorContext(ModelView):
             'dms_campaign_group') or 'participants'
 
 
-def figures(campaign, group='participants', dealer=None):
-    """The totals of a group of the campaign's dealers (or of one dealer):
-    revenue, previous_revenue, number, quantity, dealers"""
+def group_rows(campaign, group='participants', dealer=None):
+    """The rows of the report of a group of the campaign's dealers (or of
+    one dealer), read in one query (records of a thousand dealers would
+    cost more than the query): dealer id, revenue, previous_revenue,
+    number, quantity"""
     pool = Pool()
     Monitor = pool.get('dms.campaign.monitor')
+    currency = campaign.company.currency
     with Transaction().set_context(
             dms_campaign=campaign.id, dms_campaign_group=group,
             dealer=dealer.id if dealer else None,
             company=campaign.company.id):
-        with without_check_access():
-            rows = Monitor.search([])
-            result = {
-                'revenue': Decimal(0),
-                'previous_revenue': Decimal(0),
-                'number': 0,
-                'quantity': 0.0,
-                'dealers': 0,
-                }
-            for row in rows:
-                result['revenue'] += row.revenue or 0
-                result['previous_revenue'] += row.previous_revenue or 0
-                result['number'] += row.number or 0
-                result['quantity'] += row.quantity or 0
-                if row.revenue:
-                    result['dealers'] += 1
+        table = Monitor.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(
+                table.dealer, table.revenue, table.previous_revenue,
+                table.number, table.quantity))
+        return [(dealer_id,
+                currency.round(Decimal(str(revenue or 0))),
+                currency.round(Decimal(str(previous or 0))),
+                number or 0, quantity or 0)
+            for dealer_id, revenue, previous, number, quantity in cursor]
+
+
+def figures(campaign, group='participants', dealer=None):
+    """The totals of a group of the campaign's dealers (or of one dealer):
+    revenue, previous_revenue, number, quantity, dealers"""
+    result = {
+        'revenue': Decimal(0),
+        'previous_revenue': Decimal(0),
+        'number': 0,
+        'quantity': 0.0,
+        'dealers': 0,
+        }
+    for _, revenue, previous, number, quantity in group_rows(
+            campaign, group, dealer):
+        result['revenue'] += revenue
+        result['previous_revenue'] += previous
+        result['number'] += number
+        result['quantity'] += quantity
+        if revenue:
+            result['dealers'] += 1
     return result
 
 
@@ -217,6 +234,8 @@ def dealer_figures(campaign):
     Line = pool.get('sale.line')
     Sale = pool.get('sale.sale')
     Product = pool.get('product.product')
+    Template = pool.get('product.template')
+    CostPrice = pool.get('product.cost_price')
     Uom = pool.get('product.uom')
     Currency = pool.get('currency.currency')
     Monitor = pool.get('dms.campaign.monitor')
@@ -224,20 +243,17 @@ def dealer_figures(campaign):
     currency = company.currency
     start, end = campaign.monitoring_period()
     result = {}
-    with Transaction().set_context(
-            dms_campaign=campaign.id, company=company.id), \
-            without_check_access():
-        with Transaction().set_context(dms_campaign_group='participants'):
-            for row in Monitor.search([]):
-                result[row.dealer.id] = {
-                    'revenue': row.revenue or Decimal(0),
-                    'previous_revenue': row.previous_revenue or Decimal(0),
-                    'number': row.number or 0,
-                    'quantity': row.quantity or 0,
-                    'cost': Decimal(0),
-                    'discount': Decimal(0),
-                    }
-        control = figures(campaign, 'control')
+    for dealer_id, revenue, previous, number, quantity in group_rows(
+            campaign):
+        result[dealer_id] = {
+            'revenue': revenue,
+            'previous_revenue': previous,
+            'number': number,
+            'quantity': quantity,
+            'cost': Decimal(0),
+            'discount': Decimal(0),
+            }
+    control = figures(campaign, 'control')
     control_rate = (
         control['revenue'] / control['previous_revenue']
         if control['previous_revenue'] else Decimal(1))
@@ -251,22 +267,34 @@ def dealer_figures(campaign):
         & sale.dealer.in_(campaign.group_query('participants'))
         & line.product.in_(campaign.product_query()))
     quantity = Coalesce(line.actual_quantity, line.quantity)
-    cursor.execute(*line.join(sale, condition=line.sale == sale.id).select(
-            sale.dealer, line.product, line.unit, Sum(quantity),
+    # The products' default unit and cost price (of the company) in the
+    # query: the records of thousands of products would cost more
+    product = Product.__table__()
+    template = Template.__table__()
+    cost_price = CostPrice.__table__()
+    cursor.execute(*line.join(sale, condition=line.sale == sale.id)
+        .join(product, condition=line.product == product.id)
+        .join(template, condition=product.template == template.id)
+        .join(cost_price, 'LEFT',
+            condition=(cost_price.product == product.id)
+            & (cost_price.company == company.id))
+        .select(
+            sale.dealer, line.unit, template.default_uom,
+            cost_price.cost_price, Sum(quantity),
             where=where,
-            group_by=[sale.dealer, line.product, line.unit]))
+            group_by=[sale.dealer, line.product, line.unit,
+                template.default_uom, cost_price.cost_price]))
     rows = cursor.fetchall()
-    products = {p.id: p for p in Product.browse({r[1] for r in rows})}
-    units = {u.id: u for u in Uom.browse({r[2] for r in rows if r[2]})}
-    with Transaction().set_context(company=company.id):
-        for dealer_id, product_id, unit_id, qty in rows:
-            product = products[product_id]
-            unit = units.get(unit_id) or product.default_uom
-            qty = Uom.compute_qty(unit, qty or 0, product.default_uom)
-            figures_ = result.get(dealer_id)
-            if figures_ is not None:
-                figures_['cost'] += (
-                    Decimal(str(qty)) * (product.cost_price or 0))
+    units = {u.id: u for u in Uom.browse(
+            {r[1] for r in rows if r[1]} | {r[2] for r in rows})}
+    for dealer_id, unit_id, default_uom, cost, qty in rows:
+        figures_ = result.get(dealer_id)
+        if figures_ is None:
+            continue
+        default_uom = units[default_uom]
+        qty = Uom.compute_qty(
+            units.get(unit_id) or default_uom, qty or 0, default_uom)
+        figures_['cost'] += Decimal(str(qty)) * Decimal(str(cost or 0))
     if campaign.promotion:
         cursor.execute(*line.join(sale, condition=line.sale == sale.id
                 ).select(
