@@ -94,6 +94,15 @@ ROUTES = {
         False),
     '/campaigns/<int:campaign_id>/files/<int:attachment_id>': (['GET'],
         ('campaign', 'campaign_file'), False),
+    '/fund': (['GET'], None, False),
+    '/campaigns/<int:campaign_id>/claims': (['GET'], 'campaign', False),
+    '/campaigns/<int:campaign_id>/claims/new': (['GET', 'POST'],
+        'campaign', False),
+    '/claims/<int:claim_id>': (['GET'], 'claim', False),
+    '/claims/<int:claim_id>/chat': (['POST'], 'claim', False),
+    '/claims/<int:claim_id>/chat/messages': (['GET'], 'claim', False),
+    '/claims/<int:claim_id>/files/<int:attachment_id>': (['GET'],
+        ('claim', 'claim_file'), False),
     }
 # Routes with a record and one of its files: D0001's own record with the
 # file of D0005's record (rule: (own record, file of foreign_records()))
@@ -208,7 +217,31 @@ class PortalIsolationTestCase(PortalServerTestCase):
         other = cls.client('d0005.admin')
         response = cls.post(other, '/cart/quick', lines='AC-1001 1')
         assert response.status == 200, response.status
+        cls.add_claim()
         cls.foreign = cls.foreign_records()
+
+    @classmethod
+    def add_claim(cls):
+        "A claim of D0005 with its proof on its approved participation"
+        import xmlrpc.client
+
+        from tests.test_browser_communication import png
+        admin = cls.admin
+        participation, = admin.dms.campaign.participation.search([
+                ('dealer.code', '=', 'D0005'), ('state', '=', 'approved'),
+                ], 0, 1, [('id', 'ASC')], {})
+        claim, = admin.dms.campaign.claim.create([{
+                    'participation': participation,
+                    'amount': 100,
+                    'description': "Claim of D0005 for its demonstrations",
+                    }], {})
+        cls.claim = claim
+        cls.claim_file, = admin.ir.attachment.create([{
+                    'name': 'd0005-claim-proof.png',
+                    'resource': 'dms.campaign.claim,%s' % claim,
+                    'type': 'data', 'dms_shared': True,
+                    'data': xmlrpc.client.Binary(png()),
+                    }], {})
 
     @classmethod
     def foreign_records(cls):
@@ -289,7 +322,14 @@ class PortalIsolationTestCase(PortalServerTestCase):
                 for f in campaign_files}) == 2, (
             "the demo has campaigns of D0001, and one of D0005 without "
             "D0001 with a file and an activity's photo")
+        # The claim of add_claim
+        claim, = admin.dms.campaign.claim.read(
+            [cls.claim], ['description'], {})
+        claim_file, = admin.ir.attachment.read(
+            [cls.claim_file], ['name'], {})
         return {
+            'claim': claim['id'],
+            'claim_file': claim_file['id'],
             'product': cls.hidden_product,
             'dealer': dealer['id'],
             # The order with a file
@@ -319,7 +359,8 @@ class PortalIsolationTestCase(PortalServerTestCase):
             + [b['title'] for b in bulletins]
             + [m['content'].splitlines()[0] for m in messages]
             + [f['name'] for f in files]
-            + [campaign['name']] + [f['name'] for f in campaign_files],
+            + [campaign['name']] + [f['name'] for f in campaign_files]
+            + [claim['description'], claim_file['name']],
             }
 
     @classmethod
@@ -334,6 +375,7 @@ class PortalIsolationTestCase(PortalServerTestCase):
                 ('dms.campaign.participation', [('dealer', '=', dealer)]),
                 ('dms.campaign.activity', [
                         ('participation.dealer', '=', dealer)]),
+                ('dms.campaign.claim', [('dealer', '=', dealer)]),
                 ]
             for i in getattr(admin, model).search(
                 domain, 0, None, [('id', 'ASC')], {})]
@@ -462,7 +504,7 @@ class PortalIsolationTestCase(PortalServerTestCase):
                         if 'GET' in methods and target
                         and rule.startswith(('/bulletins', '/feedback',
                                 '/orders/<int:sale_id>/files',
-                                '/campaigns/'))]),
+                                '/campaigns/', '/claims/'))]),
                 ('d0001.admin', [path % self.foreign for path in [
                             '/orders/%(own_sale)s',
                             '/feedback/%(own_feedback)s',
