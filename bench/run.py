@@ -32,6 +32,7 @@ BENCHMARKS = {
     'alerts': 'bench_alerts.py',
     'suggestions': 'bench_suggestions.py',
     'reports': 'bench_reports.py',
+    'campaigns': 'bench_campaigns.py',
     }
 COLUMNS = ['benchmark', 'baseline', 'dms', 'ratio', 'goal', 'status',
     'backend', 'date']
