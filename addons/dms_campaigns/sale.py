@@ -12,11 +12,16 @@ so the dealer gets the best offer and offers are not stacked.  A campaign
 set to stack computes its price from the price the other offers left
 (applied after them).  An order that gets a campaign's price is marked with
 the campaign's ``marketing.campaign``."""
+from collections import defaultdict
+from contextvars import ContextVar
 from decimal import Decimal
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
+
+# The order previewed by Sale._dms_quoted
+_preview = ContextVar('dms_campaigns_sale_preview', default=None)
 
 
 class Promotion(metaclass=PoolMeta):
@@ -59,18 +64,36 @@ class Promotion(metaclass=PoolMeta):
             context['names']['unit_price'] = sale_line.unit_price
         return context
 
-    def apply(self, sale):
-        super().apply(sale)
-        campaign = self.dms_campaign
-        if (campaign and campaign.marketing_campaign
-                and not getattr(sale, 'marketing_campaign', None)
-                and any(getattr(l, 'promotion', None) == self
-                    for l in sale.lines)):
-            sale.marketing_campaign = campaign.marketing_campaign
+    def get_sale_amount(self, sale):
+        # Tryton reads the amount of the saved sale (Sale(sale.id)): a
+        # preview of an unsaved order (Sale._dms_quoted) gives its own
+        preview = _preview.get()
+        if preview is not None and (sale.id is None or sale.id < 0):
+            sale = preview
+        return super().get_sale_amount(sale)
 
 
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
+
+    def apply_promotion(self):
+        super().apply_promotion()
+        # Marked with the campaign whose prices took the most off the
+        # order (the offer of a line may be replaced by a better one)
+        if getattr(self, 'marketing_campaign', None):
+            return
+        discounts = defaultdict(Decimal)
+        for line in self.lines:
+            promotion = getattr(line, 'promotion', None)
+            campaign = promotion.dms_campaign if promotion else None
+            if (campaign and campaign.marketing_campaign
+                    and line.original_unit_price is not None):
+                discounts[campaign.marketing_campaign] += (
+                    (line.original_unit_price - line.unit_price)
+                    * Decimal(str(line.quantity or 0)))
+        if discounts:
+            self.marketing_campaign = max(
+                discounts, key=lambda c: (discounts[c], -c.id))
 
     def unapply_promotion(self):
         super().unapply_promotion()
@@ -96,10 +119,10 @@ class Sale(metaclass=PoolMeta):
         if promoted:
             cls.save(promoted)
 
-    def dms_campaign_prices(self):
-        """The unit price and campaign of each line (by position) that a
-        quotation would give, computed on a copy: the cart shows the price
-        the dealer will be charged"""
+    def _dms_quoted(self):
+        """A copy of the order (unsaved) priced as its quotation will be:
+        the offers of the promotions applied to copies of its lines, in
+        the order of its lines; None when no promotion applies to it"""
         pool = Pool()
         Promotion = pool.get('sale.promotion')
         Line = pool.get('sale.line')
@@ -108,23 +131,63 @@ class Sale(metaclass=PoolMeta):
                     'company', 'party', 'currency', 'sale_date', 'dealer',
                     'price_list', 'invoice_party', 'warehouse']
                 if f in self._fields and hasattr(self, f)})
-        lines = []
-        for line in self.lines:
-            lines.append(Line(
-                    type=line.type, product=line.product,
-                    quantity=line.quantity, unit=line.unit,
-                    unit_price=line.unit_price, taxes=line.taxes,
-                    sale=copy))
-        copy.lines = lines
-        with without_check_access():
-            for promotion in Promotion.get_promotions(copy):
-                promotion.apply(copy)
-        result = []
+        copy.lines = [Line(
+                type=line.type, product=line.product,
+                quantity=line.quantity, unit=line.unit,
+                unit_price=line.unit_price, taxes=line.taxes,
+                original_unit_price=line.unit_price
+                if line.type == 'line' else None,
+                sale=copy) for line in (self.lines or [])]
+        token = _preview.set(self)
+        try:
+            with without_check_access():
+                promotions = list(Promotion.get_promotions(copy))
+                for promotion in promotions:
+                    promotion.apply(copy)
+        finally:
+            _preview.reset(token)
+        if not promotions:
+            return None
         for line in copy.lines:
-            promotion = getattr(line, 'promotion', None)
-            result.append((line.unit_price or Decimal(0),
-                    promotion.dms_campaign if promotion else None))
+            if line.type == 'line':
+                line.amount = line.on_change_with_amount()
+        copy.on_change_lines()
+        return copy
+
+    @staticmethod
+    def _dms_offer_name(line):
+        "The name of the offer that priced the line, None without"
+        promotion = getattr(line, 'promotion', None)
+        if not promotion:
+            return None
+        with without_check_access():
+            campaign = promotion.dms_campaign
+            return campaign.name if campaign else promotion.name
+
+    def dms_campaign_prices(self):
+        """The unit price and campaign of each line (by position) that a
+        quotation would give, computed on a copy: the cart shows the price
+        the dealer will be charged"""
+        result = []
+        with without_check_access():
+            quoted = self._dms_quoted() or self
+            for line in quoted.lines:
+                promotion = getattr(line, 'promotion', None)
+                result.append((line.unit_price or Decimal(0),
+                        promotion.dms_campaign if promotion else None))
         return result
+
+    def dms_offers(self):
+        quoted = self._dms_quoted()
+        if quoted is None:
+            return super().dms_offers()
+        offers = {}
+        for line, copy in zip(self.lines or [], quoted.lines):
+            if getattr(copy, 'promotion', None):
+                offers[line] = (copy.unit_price, copy.amount,
+                    self._dms_offer_name(copy))
+        return (quoted.total_amount or Decimal(0),
+            quoted.untaxed_amount or Decimal(0), offers)
 
 
 class AbstractReporting:

@@ -343,6 +343,16 @@ class Product(metaclass=PoolMeta):
             return cls.get_sale_price(products, 1)
 
     @classmethod
+    def dms_offers(cls, products, dealer, prices):
+        """The offers on the dealer's prices (dms_sale_prices) of the
+        products that a quotation of the dealer would give at those prices:
+        {product id: (unit price, name of the offer)} for the products that
+        have one, which the catalogue shows next to the dealer's price
+
+        There is no offer here; dms_campaigns adds its campaigns'."""
+        return {}
+
+    @classmethod
     def _dms_categories_all(cls, products):
         """The categories_all of each product, searched in each model of the
         union, by template

@@ -90,6 +90,7 @@ def catalogue(request, portal):
         order=[('name', 'ASC')])
     return portal.render('catalogue.html',
         products=products, prices=prices, available=available,
+        offers=Product.dms_offers(products, dealer, prices),
         pictured=Product.dms_pictured(products),
         categories=categories, category=category, text=text,
         page=page, pages=pages, total=total,
@@ -113,9 +114,11 @@ def product(request, portal, product_id):
     available = (Product.dms_available_quantities(
             products, Location(warehouse))
         if warehouse else {})
+    prices = Product.dms_sale_prices(products, dealer)
     return portal.render('product.html', product=product,
         pictured=bool(Product.dms_pictured(products)),
-        price=Product.dms_sale_prices(products, dealer)[product.id],
+        price=prices[product.id],
+        offer=Product.dms_offers(products, dealer, prices).get(product.id),
         available=available.get(product.id, 0),
         currency=dealer.company.currency)
 
@@ -243,7 +246,11 @@ def _cart_page(portal, status=200, **values):
     values.setdefault('report', None)
     values.setdefault('reordered', None)
     values.setdefault('form', {})
+    # The prices and total the checkout will charge (the offers)
+    _, untaxed_amount, offers = cart.dms_offers() if lines else (0, 0, {})
     return portal.render('cart.html', status=status, cart=cart, lines=lines,
+        offers={l.id: o for l, o in offers.items()},
+        untaxed_amount=untaxed_amount,
         promise=promise, warnings=warnings,
         # The warnings of the products of the lines just added
         added_warnings={l.product.code: warnings[l.id]

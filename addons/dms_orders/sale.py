@@ -539,10 +539,10 @@ class Sale(metaclass=PoolMeta):
                                         product=product.rec_name),
                                     position))
                 reserved[product.id] = need
-            # The credit
+            # The credit: of the order as its quotation will charge it
             party = sale.party
-            total = sale.total_amount or Decimal(0)
             if not result and party in limits:
+                total, _, _ = sale.dms_offers()
                 amount = exposure[party.id] + total
                 if amount > limits[party]:
                     result.append(order_error('credit_limit',
@@ -554,6 +554,17 @@ class Sale(metaclass=PoolMeta):
                 if party in limits:
                     exposure[party.id] += total
         return results
+
+    def dms_offers(self):
+        """What the quotation of the order (priced by dms_check) will
+        charge: (total amount, untaxed amount, {line: (unit price, amount,
+        name of the offer)} for its lines that an offer prices)
+
+        The portal's cart shows it and the credit check counts it.  There is
+        no offer here: it is the order's amounts; dms_campaigns adds the
+        campaigns' prices (which sale_promotion applies at quotation)."""
+        return (self.total_amount or Decimal(0),
+            self.untaxed_amount or Decimal(0), {})
 
     @classmethod
     def dms_quote(cls, sales):

@@ -6,12 +6,14 @@ from trytond.modules.company.tests import CompanyTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
 
 from .test_campaign import CampaignTestMixin
+from .test_campaign_price import CampaignPriceTestMixin
 from .test_channel import ChannelTestMixin
 from .test_fund import FundTestMixin
 
 
 class DmsCampaignsTestCase(
         CampaignTestMixin, ChannelTestMixin, FundTestMixin,
+        CampaignPriceTestMixin,
         AccessMatrixTestMixin, ClientViewTestMixin, TranslationTestMixin,
         CompanyTestMixin, ModuleTestCase):
     """Test dms_campaigns module (it sees every other module: the access
