@@ -154,6 +154,10 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
     categories = fields.Many2Many(
         'dms.campaign-product.category', 'campaign', 'category',
         "Categories", states=_states,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
         help="The products of these categories and of the categories "
         "below them take part too.")
     currency = fields.Function(
