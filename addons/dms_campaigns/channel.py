@@ -859,6 +859,35 @@ class Sale(ModelSQL, ModelView):
             }
 
 
+class Campaign(metaclass=PoolMeta):
+    "The sales the channels report back, in the campaign's monitoring"
+    __name__ = 'dms.campaign'
+    channel_sales = fields.One2Many(
+        'dms.channel.sale', 'campaign', "Channel Sales", readonly=True)
+    channel_revenue = fields.Function(Monetary(
+            "Channel Revenue", currency='currency', digits='currency',
+            help="The sales of the campaign the channels reported."),
+        'get_channel_revenue')
+
+    @classmethod
+    def get_channel_revenue(cls, campaigns, name):
+        pool = Pool()
+        Channel = pool.get('dms.channel')
+        result = {}
+        with without_check_access():
+            for campaign in campaigns:
+                sales = Channel.sales_by_channel(campaign)
+                result[campaign.id] = campaign.company.currency.round(sum(
+                        (s['amount'] for s in sales.values()), Decimal(0)))
+        return result
+
+    @classmethod
+    def copy(cls, campaigns, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('channel_sales', None)
+        return super().copy(campaigns, default=default)
+
+
 class Cron(metaclass=PoolMeta):
     __name__ = 'ir.cron'
 

@@ -13,8 +13,9 @@ import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
 
-from sql.aggregate import Count
+from sql.aggregate import Count, Sum
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
@@ -666,6 +667,30 @@ def parse_amount(value):
     if not amount.is_finite() or not 0 < amount < 10 ** 12:
         return None
     return amount
+
+
+class Participation(metaclass=PoolMeta):
+    __name__ = 'dms.campaign.participation'
+
+    @classmethod
+    def get_spend(cls, participations):
+        """The money spent: the approved amounts of the approved and
+        settled claims"""
+        pool = Pool()
+        Claim = pool.get('dms.campaign.claim')
+        claim = Claim.__table__()
+        cursor = Transaction().connection.cursor()
+        result = super().get_spend(participations)
+        ids = [p.id for p in participations]
+        for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*claim.select(
+                    claim.participation, Sum(claim.approved_amount),
+                    where=reduce_ids(claim.participation, sub)
+                    & claim.state.in_(COUNTED_STATES),
+                    group_by=[claim.participation]))
+            for participation, amount in cursor:
+                result[participation] = Decimal(str(amount or 0))
+        return result
 
 
 class Notification(metaclass=PoolMeta):
