@@ -294,7 +294,7 @@ class Claim(Workflow, ModelSQL, ModelView, ChatMixin):
         cursor = Transaction().connection.cursor()
         result = {c.id: 0 for c in claims}
         resources = [str(c) for c in claims]
-        for sub in grouped_slice(resources):
+        for sub in grouped_slice(resources, backend.MAX_QUERY_PARAMS):
             cursor.execute(*attachment.select(
                     attachment.resource, Count(attachment.id),
                     where=attachment.resource.in_(list(sub))
@@ -311,7 +311,8 @@ class Claim(Workflow, ModelSQL, ModelView, ChatMixin):
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
         result = {c.id: Decimal(0) for c in claims}
-        for sub in grouped_slice([c.id for c in claims]):
+        for sub in grouped_slice(
+                [c.id for c in claims], backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.claim, line.paid,
                     where=reduce_ids(line.claim, sub)

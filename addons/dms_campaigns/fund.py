@@ -27,6 +27,7 @@ from sql import Literal
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
@@ -159,7 +160,7 @@ class FundLine(ModelSQL, ModelView):
         line = cls.__table__()
         cursor = Transaction().connection.cursor()
         result = {d: (Decimal(0), Decimal(0)) for d in dealer_ids}
-        for sub in grouped_slice(dealer_ids):
+        for sub in grouped_slice(dealer_ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.dealer,
                     Sum(line.amount),
@@ -180,7 +181,7 @@ class FundLine(ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         result = defaultdict(Decimal)
         origins = [str(o) for o in origins]
-        for sub in grouped_slice(origins):
+        for sub in grouped_slice(origins, backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.origin, Sum(line.amount),
                     where=line.origin.in_(list(sub)) & (line.kind == kind),

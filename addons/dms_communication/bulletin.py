@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from sql.aggregate import Count
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import (
     ChatMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields)
@@ -316,7 +317,8 @@ class Bulletin(Workflow, ModelSQL, ModelView, ChatMixin):
         receipt = Receipt.__table__()
         cursor = Transaction().connection.cursor()
         result = {n: {b.id: 0 for b in bulletins} for n in names}
-        for sub in grouped_slice([b.id for b in bulletins]):
+        for sub in grouped_slice(
+                [b.id for b in bulletins], backend.MAX_QUERY_PARAMS):
             cursor.execute(*receipt.select(
                     receipt.bulletin, Count(receipt.id),
                     Count(receipt.read_at), Count(receipt.acknowledged_at),

@@ -38,8 +38,9 @@ class Rule(metaclass=PoolMeta):
 # costs, other parties' settings, sessions, sign-in attempts, e-mails sent,
 # logs, queues, the technical configuration, relation tables, reports
 # over every dealer's sales, and the campaigns' offers and marketing
-# parameters (a dealer reads its campaigns through the DMS models).  An entry names a model and the models named
-# after it ("ir.cron" also covers "ir.cron.log" and "ir.cron-company.company")
+# parameters (a dealer reads its campaigns through the DMS models).  An
+# entry names a model and the models named after it ("ir.cron" also covers
+# "ir.cron.log" and "ir.cron-company.company")
 RESTRICTED_UNREADABLE = (
     'account',
     'company.company.logo.cache',

@@ -230,7 +230,7 @@ class Product(metaclass=PoolMeta):
             ids.extend(i for i, in cursor)
         folded = defaultdict(set)
         # Under the caller's record rules
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             for product in cls.search(
                     [('id', 'in', list(sub_ids))], order=[]):
                 folded[product.code.lower()].add(product)
@@ -248,7 +248,8 @@ class Product(metaclass=PoolMeta):
         products = list(products)
         templates = {p.template.id for p in products}
         pictured = set()
-        for sub_ids in grouped_slice(sorted(templates)):
+        for sub_ids in grouped_slice(
+                sorted(templates), backend.MAX_QUERY_PARAMS):
             for image in Image.search([
                         ('template', 'in', list(sub_ids)),
                         ], order=[]):

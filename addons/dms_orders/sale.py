@@ -430,7 +430,8 @@ class Sale(metaclass=PoolMeta):
                 address_ids[sale.party].add(address.id)
         addresses = defaultdict(set)
         for party, ids in address_ids.items():
-            for sub_ids in grouped_slice(sorted(ids)):
+            for sub_ids in grouped_slice(
+                    sorted(ids), backend.MAX_QUERY_PARAMS):
                 addresses[party].update(map(int, Address.search([
                                 ('id', 'in', list(sub_ids)),
                                 ('party', '=', party.id),

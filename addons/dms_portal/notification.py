@@ -7,6 +7,7 @@ kind"""
 import datetime as dt
 from collections import defaultdict
 
+from trytond import backend
 from trytond.config import config as tconfig
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -134,7 +135,8 @@ class Notification(ModelSQL, ModelView):
         if roles:
             domain.append(('dealer_role', 'in', roles))
         users = []
-        for sub in grouped_slice([d.id for d in dealers]):
+        for sub in grouped_slice(
+                [d.id for d in dealers], backend.MAX_QUERY_PARAMS):
             domain[0] = ('dealer', 'in', list(sub))
             users.extend(WebUser.search(domain, order=[('id', 'ASC')]))
         return cls.notify(users, kind, resource, message_id, variables,

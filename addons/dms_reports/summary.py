@@ -183,7 +183,7 @@ class Summary(ModelSQL):
         summary now"""
         cursor = Transaction().connection.cursor()
         result = {}
-        for sub_ids in grouped_slice(sale_ids):
+        for sub_ids in grouped_slice(sale_ids, backend.MAX_QUERY_PARAMS):
             sub_ids = list(sub_ids)
             for kind in KINDS:
                 cursor.execute(*cls._contribution(
@@ -251,7 +251,7 @@ class Summary(ModelSQL):
         product = Product.__table__()
         cursor = Transaction().connection.cursor()
         sale_ids = set()
-        for sub_ids in grouped_slice(template_ids):
+        for sub_ids in grouped_slice(template_ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.join(product,
                     condition=line.product == product.id).select(
                     line.sale, distinct=True,
@@ -410,7 +410,7 @@ def _counted(sale_ids):
     sale = Sale.__table__()
     cursor = Transaction().connection.cursor()
     result = set()
-    for sub_ids in grouped_slice(sorted(sale_ids)):
+    for sub_ids in grouped_slice(sorted(sale_ids), backend.MAX_QUERY_PARAMS):
         cursor.execute(*sale.select(sale.id,
                 where=reduce_ids(sale.id, sub_ids)
                 & sale.state.in_(reporting_states())))
