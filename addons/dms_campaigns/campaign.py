@@ -1710,7 +1710,7 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
         pool = Pool()
         Dealer = pool.get('dms.dealer')
         Notification = pool.get('res.notification')
-        Lang = pool.get('ir.lang')
+        Configuration = pool.get('ir.configuration')
         users = Dealer.responsible_users({p.dealer for p in participations})
         message_id = {
             'proposed': 'dms_campaigns.msg_factory_participation_proposed',
@@ -1722,7 +1722,7 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
             for user in users[participation.dealer]:
                 with Transaction().set_context(
                         language=user.language.code if user.language
-                        else Lang.default()):
+                        else Configuration.get_language()):
                     label = gettext(message_id,
                         dealer=participation.dealer.rec_name,
                         campaign=participation.campaign.rec_name)
