@@ -1735,7 +1735,9 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
                         'records': json.dumps([participation.id]),
                         })
         if to_create:
-            Notification.create(to_create)
+            # The dealer's portal user tells the factory's users
+            with without_check_access():
+                Notification.create(to_create)
 
 
 ACTIVITY_KINDS = [
