@@ -246,7 +246,7 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             nav = page.locator('#nav')
             self.assertEqual(self.texts(nav.locator('a')),
                 ["首页", "产品目录", "购物车", "补货建议", "订单", "经营看板",
-                    "公告", "市场反馈", "消息中心"])
+                    "公告", "营销活动", "市场基金", "市场反馈", "消息中心"])
             self.assertEqual(
                 page.locator('h1').inner_text().strip(),
                 "欢迎，%s" % self.expected['name'])
