@@ -410,7 +410,11 @@ class PortalBrowserTestCase(browser.BrowserTestCase):
             elif '<' in rule:
                 pattern = re.compile('^%s$' % re.sub(
                         r'<int:\w+>', '[0-9]+', re.escape(rule)))
-                paths = sorted(p for p in links if pattern.match(p))
+                # The newest record first: the one with the most under it
+                # (D0001's claims are on its newest campaign)
+                paths = sorted((p for p in links if pattern.match(p)),
+                    key=lambda p: [int(n) for n in re.findall(r'\d+', p)],
+                    reverse=True)
                 # Or the path of a record's page under the record's
                 # (not linked: its data read by the page's script)
                 paths += [opened[p] + rule[len(p):] for p in opened

@@ -49,6 +49,15 @@ FORMS = {
     '/feedback/<int:feedback_id>/chat': {'content': 'Hello'},
     '/feedback/new': {'kind': 'trend', 'subject': 'Red sells'},
     '/inbox/preferences': {'email': 'bulletin'},
+    '/campaigns/<int:campaign_id>/proposal': {'plan': 'Open days',
+        'plan_start': '2026-01-01', 'plan_end': '2026-01-02'},
+    '/campaigns/<int:campaign_id>/decline': {'reason': 'No time'},
+    '/campaigns/<int:campaign_id>/activities': {'kind': 'event',
+        'description': 'Open day', 'date': '2026-01-01'},
+    '/campaigns/<int:campaign_id>/chat': {'content': 'Hello'},
+    '/campaigns/<int:campaign_id>/claims/new': {'amount': '100',
+        'description': 'Chef'},
+    '/claims/<int:claim_id>/chat': {'content': 'Hello'},
     }
 
 
@@ -84,9 +93,18 @@ FIELDS = {
     '/inbox/<int:notification_id>/open': [],
     '/inbox/read': [],
     '/inbox/preferences': ['email'],
+    '/campaigns/<int:campaign_id>/proposal': ['plan_start', 'plan_end',
+        'plan', 'expected_sales', 'requested_budget'],
+    '/campaigns/<int:campaign_id>/decline': ['reason'],
+    '/campaigns/<int:campaign_id>/activities': ['date', 'kind',
+        'description', 'participants', 'gifts'],
+    '/campaigns/<int:campaign_id>/chat': ['content'],
+    '/campaigns/<int:campaign_id>/claims/new': ['amount', 'description'],
+    '/claims/<int:claim_id>/chat': ['content'],
     }
-# The routes a viewer (read-only portal user) is refused: ordering and the
-# administration of the dealer's account; every other route works for it
+# The routes a viewer (read-only portal user) is refused: ordering, the
+# administration of the dealer's account and the answers to the campaigns
+# (plans, declines, activities); every other route works for it
 VIEWER_REFUSED = {
     '/cart/add', '/cart/quick', '/cart/upload', '/cart/line',
     '/cart/checkout', '/orders/<int:sale_id>/reorder',
@@ -95,6 +113,9 @@ VIEWER_REFUSED = {
     '/account/addresses', '/account/addresses/new',
     '/account/addresses/<int:address_id>',
     '/account/addresses/<int:address_id>/archive',
+    '/campaigns/<int:campaign_id>/proposal',
+    '/campaigns/<int:campaign_id>/decline',
+    '/campaigns/<int:campaign_id>/activities',
     }
 # Values that broke web applications before
 NASTY = [
@@ -157,12 +178,31 @@ class PortalCSRFTestCase(PortalServerTestCase):
                         'type': 'data', 'dms_shared': True,
                         'data': xmlrpc.client.Binary(b'%PDF-1.4 terms'),
                         }], {})
+        # A campaign D0001 took part in (the demo's closed one, its plan
+        # approved) with a material, and a claim of D0001 with its proof
+        participation, = admin.dms.campaign.participation.search_read(
+            [('dealer', '=', dealer['id']), ('state', '=', 'approved')],
+            0, 1, [('id', 'ASC')], ['campaign'], {})
+        claim, = admin.dms.campaign.claim.create([{
+                    'participation': participation['id'],
+                    'amount': 100, 'description': "Claim of D0001",
+                    }], {})
+        for key, resource in [
+                ('campaign_file', 'dms.campaign,%s'
+                    % participation['campaign']),
+                ('claim_file', 'dms.campaign.claim,%s' % claim)]:
+            files[key], = admin.ir.attachment.create([{
+                        'name': 'proof.pdf', 'resource': resource,
+                        'type': 'data', 'dms_shared': True,
+                        'data': xmlrpc.client.Binary(b'%PDF-1.4 proof'),
+                        }], {})
         product, = admin.product.product.search(
             [('code', '=', 'AC-1001')], 0, 1, None, {})
         cls.own = {
             'product': product, 'line': line, 'sale': sale, 'user': user,
             'address': address, 'bulletin': bulletin,
-            'feedback': feedback, 'notification': notification, **files,
+            'feedback': feedback, 'notification': notification,
+            'campaign': participation['campaign'], 'claim': claim, **files,
             }
 
     def path(self, rule, target):

@@ -6,8 +6,10 @@ display), approved local plans with reported activities, a plan waiting
 for the factory, a declined invitation and D0001 still invited (its prices
 stay those of its tier: the offer goes to the approved participants
 only); one proposed to the Platinum dealers (D0001 among them) for the
-launch of the steam oven, and one closed in Guangdong (not D0001's).  The
-dealers' inboxes hold their invitations, and no e-mail is sent.
+launch of the steam oven, one closed in Guangdong (not D0001's) and one
+closed a few days ago for D0001 and D0002, without an offer, where D0001's
+plan was approved and its claim with its proof waits for the factory.
+The dealers' inboxes hold their invitations, and no e-mail is sent.
 
 Runs after reports.fill: campaigns create no orders."""
 import datetime as dt
@@ -22,7 +24,8 @@ from .common import pdf_file, png_file, portal_user, progress, tr, transaction
 # from today), materials and the answers of the dealers: (dealer, answer
 # 'approved', 'proposed' or 'declined', share of the allocation requested,
 # plan or reason (English, Chinese), the factory's comment, activities:
-# (days from today, kind, description, participants, gifts, photo)).
+# (days from today, kind, description, participants, gifts, photo)) and
+# the claims sent by the dealers: (dealer, amount, description).
 # Texts are (English, Chinese).
 CAMPAIGNS = [{
         'name': ("Summer cooling days", "夏日清凉节"),
@@ -127,6 +130,49 @@ CAMPAIGNS = [{
                     "No space for a demonstration in our store.",
                     "门店没有演示空间。"), None, []),
             ],
+        }, {
+        # The last one: the ids of the campaigns above stay
+        'name': ("Autumn kitchen open days", "秋季厨房开放日"),
+        'state': 'closed',
+        'kind': 'event',
+        'goal': (
+            "Open days in the stores with cooking demonstrations of the "
+            "range hoods and the hobs; the factory pays the approved "
+            "costs on the dealers' claims.",
+            "在门店举办开放日，现场演示油烟机和灶具烹饪效果；厂家按经销商"
+            "的报销申请支付已批准的费用。"),
+        'audience': ('dealers', ['D0001', 'D0002']),
+        'products': ['KA-5001', 'KA-5002'],
+        'discount': None,
+        'budget': Decimal(20000),
+        'allocation_rule': 'equal',
+        'days': (-40, -5),
+        'deadline': -45,
+        'materials': ['kitchen-open-days-guide.pdf'],
+        'answers': [
+            ('D0001', 'approved', Decimal('0.6'), (
+                    "Two open days in the Hangzhou store with a chef and "
+                    "invitations to our customers of the year.",
+                    "在杭州门店举办两天开放日，邀请厨师现场演示，并邀请本年度"
+                    "客户参加。"),
+                ("Approved: claim the costs with the invoices.",
+                    "已批准：请凭发票申请报销费用。"), [
+                    (-30, 'event', (
+                            "Open day with a chef: steamed fish and stir-fry "
+                            "on the new hobs.",
+                            "厨师开放日：在新款灶具上演示清蒸鱼和小炒。"),
+                        80, 30, True),
+                    ]),
+            ('D0002', 'declined', None, (
+                    "Our staff is busy with the summer campaign.",
+                    "我们的员工正忙于夏季活动。"), None, []),
+            ],
+        'claims': [
+            ('D0001', Decimal(3000), (
+                    "Chef and ingredients of the open day (invoices "
+                    "attached).",
+                    "开放日厨师及食材费用（附发票）。")),
+            ],
         },
     ]
 
@@ -165,6 +211,7 @@ def create_campaign(pool, values, lang):
     Activity = pool.get('dms.campaign.activity')
     Attachment = pool.get('ir.attachment')
     Company = pool.get('company.company')
+    Dealer = pool.get('dms.dealer')
     Product = pool.get('product.product')
     Territory = pool.get('dms.territory')
     Tier = pool.get('dms.dealer.tier')
@@ -173,8 +220,10 @@ def create_campaign(pool, values, lang):
     today = dt.date.today()
     start, end = (today + dt.timedelta(days=d) for d in values['days'])
     audience, code = values['audience']
-    Target = Territory if audience == 'territories' else Tier
-    target, = Target.search([('code', '=', code)])
+    Target = {'territories': Territory, 'tiers': Tier, 'dealers': Dealer}[
+        audience]
+    targets = Target.search([('code', 'in', code if isinstance(code, list)
+                else [code])])
     campaign, = Campaign.create([{
                 'company': company.id,
                 'name': values['name'][0],
@@ -185,7 +234,7 @@ def create_campaign(pool, values, lang):
                 'proposal_deadline': today + dt.timedelta(
                     days=values['deadline']),
                 'audience': audience,
-                audience: [('add', [target.id])],
+                audience: [('add', [t.id for t in targets])],
                 'products': [('add', [p.id for p in Product.search([
                                     ('code', 'in', values['products'])])])],
                 'budget': values['budget'],
@@ -256,3 +305,20 @@ def create_campaign(pool, values, lang):
         Campaign.run([campaign])
     if values['state'] == 'closed':
         Campaign.close([campaign])
+    send_claims(pool, participations, values.get('claims', []), lang)
+
+
+def send_claims(pool, participations, claims, lang):
+    "Send the claims of the dealers with an invoice as their proof"
+    Claim = pool.get('dms.campaign.claim')
+    Attachment = pool.get('ir.attachment')
+    WebUser = pool.get('web.user')
+    for code, amount, description in claims:
+        claim, = Claim.create([{
+                    'participation': participations[code].id,
+                    'amount': amount,
+                    'description': tr(lang, *description),
+                    }])
+        Attachment.dms_upload(claim, 'invoice-%s.pdf' % claim.id,
+            pdf_file("Invoice", description[0]))
+        Claim.send([claim], web_user=portal_user(WebUser, code, 'admin'))
