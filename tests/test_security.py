@@ -116,6 +116,7 @@ VIEWER_REFUSED = {
     '/campaigns/<int:campaign_id>/proposal',
     '/campaigns/<int:campaign_id>/decline',
     '/campaigns/<int:campaign_id>/activities',
+    '/campaigns/<int:campaign_id>/claims/new',
     }
 # Values that broke web applications before
 NASTY = [

@@ -88,7 +88,9 @@ def claim_new(request, portal, campaign_id):
     pool = portal.pool
     Claim = pool.get('dms.campaign.claim')
     participation = _participation(portal, campaign_id)
-    if participation.state != 'approved':
+    # The dealer's administrators and buyers claim, not its viewers
+    if (participation.state != 'approved'
+            or portal.user.dealer_role not in {'admin', 'buyer'}):
         raise NotFound()
     form, errors = {}, {}
     if request.method == 'POST':
