@@ -12,6 +12,8 @@ console errors.
 import contextlib
 import os
 import re
+import shutil
+import tempfile
 import time
 import unittest
 
@@ -46,6 +48,9 @@ class BrowserTestCase(unittest.TestCase):
     demo_lang = 'en'
     # URLs whose failure (HTTP >= 400) is not an error
     optional_urls = None
+    # The prefix of the class's temporary folder (cls.folder), when it
+    # needs one (removed with the class)
+    folder_prefix = None
 
     @classmethod
     def setUpClass(cls):
@@ -62,6 +67,22 @@ class BrowserTestCase(unittest.TestCase):
             cls.tearDownClass()
             raise
         cls.portal = '%s/%s/portal/' % (cls.server.url, cls.server.database)
+        try:
+            if cls.folder_prefix:
+                cls.folder = tempfile.mkdtemp(prefix=cls.folder_prefix)
+            cls.set_up_data()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def set_up_data(cls):
+        "Read or create the class's data once the server runs"
+
+    @classmethod
+    def admin_rpc(cls):
+        "The demo's admin over XML-RPC (its models)"
+        return cls.server.session_rpc(*DEMO_LOGINS['admin']).model
 
     @classmethod
     def tearDownClass(cls):
@@ -74,6 +95,8 @@ class BrowserTestCase(unittest.TestCase):
             with contextlib.suppress(Exception):
                 cls.playwright.stop()
         cls.server.stop()
+        if cls.folder_prefix and getattr(cls, 'folder', None):
+            shutil.rmtree(cls.folder, ignore_errors=True)
 
     def url(self, path=''):
         "The address of a page of the portal"

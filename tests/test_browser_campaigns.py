@@ -21,8 +21,6 @@ docs/screenshots/ (see tests/browser.py).
 import html
 import os
 import re
-import shutil
-import tempfile
 import unittest
 import uuid
 import xmlrpc.client
@@ -56,22 +54,12 @@ def binary(value):
 class CampaignsBrowserTestCase(browser.BrowserTestCase):
     "Dealer portal: a campaign's invitation, plan, approval and activity"
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.folder = tempfile.mkdtemp(prefix='dms-campaigns-')
-        try:
-            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
-            cls.read_data()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+    folder_prefix = 'dms-campaigns-'
 
     @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        if getattr(cls, 'folder', None):
-            shutil.rmtree(cls.folder, ignore_errors=True)
+    def set_up_data(cls):
+        cls.admin = cls.admin_rpc()
+        cls.read_data()
 
     @classmethod
     def read_data(cls):

@@ -20,9 +20,7 @@ tests/browser.py).
 import datetime as dt
 import os
 import re
-import shutil
 import struct
-import tempfile
 import unittest
 import uuid
 import xmlrpc.client
@@ -79,22 +77,12 @@ class CommunicationBrowserTestCase(browser.BrowserTestCase):
     optional_urls = re.compile(r'/favicon\.ico$|/portal/feedback/new$'
         r'|/(custom\.(css|js)|locale/[\w-]+\.json)$')
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.folder = tempfile.mkdtemp(prefix='dms-communication-')
-        try:
-            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
-            cls.create_data()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+    folder_prefix = 'dms-communication-'
 
     @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        if getattr(cls, 'folder', None):
-            shutil.rmtree(cls.folder, ignore_errors=True)
+    def set_up_data(cls):
+        cls.admin = cls.admin_rpc()
+        cls.create_data()
 
     @classmethod
     def create_data(cls):

@@ -16,15 +16,12 @@ be late).
 import datetime as dt
 import os
 import re
-import shutil
-import tempfile
 import uuid
 import xmlrpc.client
 from decimal import Decimal
 from urllib.parse import urljoin
 
 from tests import browser
-from tests.fixtures import DEMO_LOGINS
 from tests.test_browser_communication import png
 
 ADMIN = 'd0005.admin'
@@ -53,22 +50,12 @@ def binary(value):
 class FundsBrowserTestCase(browser.BrowserTestCase):
     "Dealer portal: a claim with proof, its approval and the fund's balance"
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.folder = tempfile.mkdtemp(prefix='dms-funds-')
-        try:
-            cls.admin = cls.server.session_rpc(*DEMO_LOGINS['admin']).model
-            cls.read_data()
-        except BaseException:
-            cls.tearDownClass()
-            raise
+    folder_prefix = 'dms-funds-'
 
     @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        if getattr(cls, 'folder', None):
-            shutil.rmtree(cls.folder, ignore_errors=True)
+    def set_up_data(cls):
+        cls.admin = cls.admin_rpc()
+        cls.read_data()
 
     @classmethod
     def read_data(cls):

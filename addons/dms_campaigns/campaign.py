@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from decimal import ROUND_DOWN, Decimal
 
-from sql import Null
+from sql import Literal, Null, Union
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
@@ -26,6 +26,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
+
+from dms_dealer.domain import rec_name_domain
 
 from .exceptions import (
     CampaignError, CampaignOverlapWarning, ParticipationError)
@@ -476,14 +478,6 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         pool = Pool()
         Participation = pool.get('dms.campaign.participation')
         currency = self.company.currency
-        # Searched and summed: the records of a thousand participations
-        # would cost more than the figures
-        participants = Participation.search([
-                ('campaign', '=', self.id),
-                ('state', '=', 'approved'),
-                ], order=[])
-        if activities is None:
-            activities = Participation.activity_totals(participants)
         values = dict.fromkeys([
                 'revenue', 'previous_revenue', 'expected_revenue',
                 'incremental_revenue', 'incremental_margin',
@@ -494,6 +488,21 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
         if self.state in {'draft', 'proposed', 'cancelled'} and not (
                 self.promotion):
             return values
+        # Queried and summed: the records of a thousand participations
+        # would cost more than the figures
+        participation = Participation.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*participation.select(
+                participation.id, participation.approved_budget,
+                where=(participation.campaign == self.id)
+                & (participation.state == 'approved')))
+        participants = []
+        for participant, budget in cursor:
+            participants.append(participant)
+            if budget is not None:
+                values['approved_budget'] += Decimal(str(budget))
+        if activities is None:
+            activities = Participation.activity_totals(participants)
         dealers, control = dealer_figures(self)
         spend = Participation.get_spend(participants)
         for name, key in [
@@ -507,17 +516,9 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
                 ]:
             values[name] = sum(
                 (f[key] for f in dealers.values()), values[name])
-        participation = Participation.__table__()
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*participation.select(
-                Sum(Coalesce(participation.approved_budget, 0)),
-                where=(participation.campaign == self.id)
-                & (participation.state == 'approved')))
-        budget, = cursor.fetchone()
-        values['approved_budget'] = Decimal(str(budget or 0))
         for participant in participants:
-            values['spend'] += spend.get(participant.id, 0)
-            totals = activities.get(participant.id, {})
+            values['spend'] += spend.get(participant, 0)
+            totals = activities.get(participant, {})
             values['activity_count'] += totals.get('count', 0)
             values['people_reached'] += totals.get('people', 0)
             values['gifts'] += totals.get('gifts', 0)
@@ -701,14 +702,45 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @without_check_access
     def product_query(self):
-        "The SQL query of the ids of the campaign's products"
+        """The SQL query of the ids of the campaign's products: those of
+        product_domain, its categories as categories_all (a template's
+        categories and its account category), in sub-queries the database
+        filters before it unites them"""
         pool = Pool()
         Product = pool.get('product.product')
-        domain = self.product_domain()
-        with Transaction().set_context(active_test=False):
-            return Product.search(
-                [domain] if domain else [('id', '=', -1)],
-                query=True, order=[])
+        Template = pool.get('product.template')
+        TemplateCategory = pool.get('product.template-product.category')
+        Category = pool.get('product.category')
+        product = Product.__table__()
+        queries = []
+        products = self._relation_ids('products')
+        if not isinstance(products, list) or products:
+            if isinstance(products, list):
+                queries.append(product.select(product.id,
+                        where=product.id.in_(products)))
+            else:
+                queries.append(products)
+        if self.categories:
+            template = Template.__table__()
+            template_category = TemplateCategory.__table__()
+            with Transaction().set_context(active_test=False):
+                categories = Category.search([
+                        ('parent', 'child_of',
+                            [c.id for c in self.categories]),
+                        ], query=True, order=[])
+            templates = Union(
+                template_category.select(template_category.template,
+                    where=template_category.category.in_(categories)),
+                template.select(template.id,
+                    where=template.account_category.in_(categories)),
+                all_=True)
+            queries.append(product.select(product.id,
+                    where=product.template.in_(templates)))
+        if not queries:
+            return product.select(product.id, where=Literal(False))
+        if len(queries) == 1:
+            return queries[0]
+        return Union(*queries, all_=True)
 
     # The allocation of the budget
 
@@ -1458,14 +1490,14 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
     @classmethod
     def activity_totals(cls, participations):
         """The number of activities, people reached and gifts handed out
-        of each participation (by id)"""
+        of each participation (by id; participations: records or ids)"""
         pool = Pool()
         Activity = pool.get('dms.campaign.activity')
         activity = Activity.__table__()
         cursor = Transaction().connection.cursor()
         result = {}
         for sub in grouped_slice(
-                [p.id for p in participations], backend.MAX_QUERY_PARAMS):
+                list(map(int, participations)), backend.MAX_QUERY_PARAMS):
             cursor.execute(*activity.select(
                     activity.participation, Count(activity.id),
                     Sum(Coalesce(activity.participants, 0)),
@@ -1480,9 +1512,9 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def get_spend(cls, participations):
-        """The money spent by each participation (by id): its approved
-        claims (see the marketing funds)"""
-        return {p.id: Decimal(0) for p in participations}
+        """The money spent by each participation (by id; participations:
+        records or ids): its approved claims (see the marketing funds)"""
+        return {int(p): Decimal(0) for p in participations}
 
     @classmethod
     def get_monitoring(cls, participations, names):
@@ -1542,13 +1574,8 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, *_ = clause
-        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
-            'not ') else 'OR'
-        return [bool_op,
-            ('campaign.rec_name',) + tuple(clause[1:]),
-            ('dealer.rec_name',) + tuple(clause[1:]),
-            ]
+        return rec_name_domain(
+            clause, 'campaign.rec_name', 'dealer.rec_name')
 
     @classmethod
     def validate_fields(cls, participations, field_names):
@@ -1562,6 +1589,21 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
                 'approved_budget', 'allocation'}:
             for participation in participations:
                 participation.check_approved_budget()
+        if not field_names or field_names & {'plan_start', 'plan_end'}:
+            for participation in participations:
+                participation.check_plan_dates()
+
+    def check_plan_dates(self):
+        "The local plan runs within the campaign's period"
+        campaign = self.campaign
+        for date in [self.plan_start, self.plan_end]:
+            if date and not (
+                    campaign.start_date <= date <= campaign.end_date):
+                raise ParticipationError(gettext(
+                        'dms_campaigns.msg_participation_plan_dates',
+                        participation=self.rec_name,
+                        start=campaign.start_date,
+                        end=campaign.end_date))
 
     def check_approved_budget(self):
         if (self.approved_budget is not None
@@ -1632,6 +1674,34 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
         if self.state == 'invited':
             self.__class__.propose([self])
         self.__class__.notify_factory([self], 'proposed')
+
+    @property
+    def reportable(self):
+        "Whether the dealer may report activities"
+        return (self.state == 'approved'
+            and self.campaign.state in {'approved', 'running'})
+
+    def report_activity(self, values, photos=(), web_user=None):
+        """Report an activity of the dealer (from the portal): values of
+        date, kind, description, participants, gifts; photos: [(filename,
+        data)] shared with the factory, which is told"""
+        pool = Pool()
+        Activity = pool.get('dms.campaign.activity')
+        Attachment = pool.get('ir.attachment')
+        if not self.reportable:
+            raise ParticipationError(gettext(
+                    'dms_campaigns.msg_activity_not_reportable',
+                    participation=self.rec_name))
+        values = dict(values)
+        values.update({
+                'participation': self.id,
+                'reported_by': web_user.id if web_user else None,
+                })
+        activity, = Activity.create([values])
+        for filename, data in photos:
+            Attachment.dms_upload(activity, filename, data)
+        self.__class__.notify_factory([self], 'activity')
+        return activity
 
     def decline(self, reason, web_user=None):
         "The dealer declines the invitation (from the portal)"
@@ -1785,4 +1855,28 @@ class Activity(ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s %s' % (self.kind_string, self.date)
+
+    @classmethod
+    def validate_fields(cls, activities, field_names):
+        super().validate_fields(activities, field_names)
+        if not field_names or field_names & {'date', 'participation'}:
+            for activity in activities:
+                activity.check_date()
+
+    def check_date(self):
+        """An activity is held during the campaign, and reported once
+        held"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        campaign = self.participation.campaign
+        with Transaction().set_context(company=campaign.company.id):
+            today = Date.today()
+        if not (campaign.start_date <= self.date
+                <= min(campaign.end_date, today)):
+            raise ParticipationError(gettext(
+                    'dms_campaigns.msg_activity_date',
+                    date=self.date,
+                    participation=self.participation.rec_name,
+                    start=campaign.start_date,
+                    end=campaign.end_date))
 

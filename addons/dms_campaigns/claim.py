@@ -26,6 +26,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
+from dms_dealer.domain import rec_name_domain
 from dms_portal.exceptions import UploadError
 from dms_portal.ir import clean_text
 
@@ -278,13 +279,8 @@ class Claim(Workflow, ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, *_ = clause
-        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
-            'not ') else 'OR'
-        return [bool_op,
-            ('participation.campaign.rec_name',) + tuple(clause[1:]),
-            ('dealer.rec_name',) + tuple(clause[1:]),
-            ]
+        return rec_name_domain(
+            clause, 'participation.campaign.rec_name', 'dealer.rec_name')
 
     @classmethod
     def get_proof_count(cls, claims, name):
@@ -682,7 +678,7 @@ class Participation(metaclass=PoolMeta):
         claim = Claim.__table__()
         cursor = Transaction().connection.cursor()
         result = super().get_spend(participations)
-        ids = [p.id for p in participations]
+        ids = list(map(int, participations))
         for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*claim.select(
                     claim.participation, Sum(claim.approved_amount),

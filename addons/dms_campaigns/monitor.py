@@ -15,11 +15,11 @@ revenue expected without the campaign is the participants' previous
 revenue grown as the control group's; the incremental revenue is what they
 sold above it."""
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from sql import Literal, Null
 from sql.aggregate import Sum
-from sql.conditionals import Coalesce
+from sql.conditionals import Case, Coalesce
 from sql.operators import Concat
 
 from trytond.model import ModelView, fields
@@ -28,7 +28,8 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from dms_reports.reporting import (
-    ComparableMixin, ComparableQuantityMixin, DealerMixin, ReportingMixin)
+    ComparableMixin, ComparableQuantityMixin, DealerMixin, ReportingMixin,
+    _date)
 
 GROUPS = [
     ('participants', "Participants"),
@@ -94,7 +95,13 @@ class Monitor(
     def _dms_campaign_line(cls, length, index, company_id=None):
         """The sale lines of the campaign's products ordered by the group's
         dealers during the campaign and the period before it (the filters
-        inside: the database reads only those lines)"""
+        inside: the database reads only those lines)
+
+        The group 'all' is the participants and the control group
+        together; with _dms_campaign_costs in the context, each line has
+        its cost (its quantity in the product's default unit at the
+        product's cost price) and the discount the campaign's offer gave
+        (dms_cost, dms_discount)."""
         pool = Pool()
         Line = pool.get('sale.line')
         Sale = pool.get('sale.sale')
@@ -102,39 +109,105 @@ class Monitor(
         sale = Sale.__table__()
         context = Transaction().context
         campaign = cls._dms_campaign()
+        quantity = Coalesce(line.actual_quantity, line.quantity)
         where = sale.state.in_(cls._sale_states()) & (
             sale.company == company_id)
         if campaign:
             previous = cls._dms_compare()
+            group = context.get('dms_campaign_group') or 'participants'
+            dealer = context.get('dealer')
+            if group == 'all':
+                dealers = (campaign.group_query('participants', dealer)
+                    | campaign.group_query('control', dealer))
+            else:
+                dealers = campaign.group_query(group, dealer)
             where &= ((sale.sale_date >= previous[0])
                 & (sale.sale_date <= context['to_date'])
-                & sale.dealer.in_(campaign.group_query(
-                        context.get('dms_campaign_group') or 'participants',
-                        context.get('dealer')))
+                & sale.dealer.in_(dealers)
                 & line.product.in_(campaign.product_query()))
         else:
             where &= Literal(False)
-        return (line
-            .join(sale, condition=line.sale == sale.id)
+        columns = [
+            (line.id * length + index).as_('id'),
+            line.product.as_('product'),
+            quantity.as_('quantity'),
+            line.unit_price.as_('unit_price'),
+            Concat('sale.sale,', line.sale).as_('order'),
+            sale.sale_date.as_('date'),
+            sale.company.as_('company'),
+            sale.currency.as_('currency'),
+            sale.party.as_('customer'),
+            sale.warehouse.as_('location'),
+            sale.shipment_address.as_('shipment_address'),
+            sale.dealer.as_('dealer'),
+            quantity.as_('dms_quantity'),
+            (quantity * line.unit_price).as_('dms_amount'),
+            ]
+        if context.get('_dms_campaign_costs'):
+            columns += cls._dms_campaign_costs(
+                campaign, line, quantity, company_id)
+        return line.join(sale, condition=line.sale == sale.id).select(
+            *columns, where=where)
+
+    @classmethod
+    def _dms_campaign_costs(cls, campaign, line, quantity, company_id):
+        """The columns of the cost and the discount of the campaign's offer
+        of a line"""
+        pool = Pool()
+        Uom = pool.get('product.uom')
+        Product = pool.get('product.product')
+        Template = pool.get('product.template')
+        CostPrice = pool.get('product.cost_price')
+        unit = Uom.__table__()
+        default_unit = Uom.__table__()
+        product = Product.__table__()
+        template = Template.__table__()
+        cost_price = CostPrice.__table__()
+        # The cost of a unit of the line: a sub-query (with joins the
+        # database would read every line), as Uom.compute_qty from the
+        # line's unit to the default one
+        unit_cost = (product
+            .join(template, condition=product.template == template.id)
+            .join(default_unit,
+                condition=template.default_uom == default_unit.id)
+            .join(unit, 'LEFT', condition=unit.id == line.unit)
+            .join(cost_price, 'LEFT',
+                condition=(cost_price.product == product.id)
+                & (cost_price.company == company_id))
             .select(
-                (line.id * length + index).as_('id'),
-                line.product.as_('product'),
-                Coalesce(line.actual_quantity, line.quantity).as_(
-                    'quantity'),
-                line.unit_price.as_('unit_price'),
-                Concat('sale.sale,', line.sale).as_('order'),
-                sale.sale_date.as_('date'),
-                sale.company.as_('company'),
-                sale.currency.as_('currency'),
-                sale.party.as_('customer'),
-                sale.warehouse.as_('location'),
-                sale.shipment_address.as_('shipment_address'),
-                sale.dealer.as_('dealer'),
-                Coalesce(line.actual_quantity, line.quantity).as_(
-                    'dms_quantity'),
-                (Coalesce(line.actual_quantity, line.quantity)
-                    * line.unit_price).as_('dms_amount'),
-                where=where))
+                Coalesce(cost_price.cost_price, 0)
+                * Coalesce(unit.factor, default_unit.factor)
+                / default_unit.factor,
+                where=product.id == line.product))
+        if campaign and campaign.promotion:
+            discount = Case((
+                    (line.promotion == campaign.promotion.id)
+                    & (line.original_unit_price != Null),
+                    quantity * (line.original_unit_price - line.unit_price)),
+                else_=0)
+        else:
+            discount = Literal(0)
+        return [
+            (quantity * unit_cost).as_('dms_cost'),
+            discount.as_('dms_discount'),
+            ]
+
+    @classmethod
+    def _columns(cls, tables, withs):
+        columns = super()._columns(tables, withs)
+        context = Transaction().context
+        if context.get('_dms_campaign_costs'):
+            # The campaign's days, in the company's currency
+            line = tables['line']
+            current = line.date >= _date(context.get('from_date'))
+            rate = (withs['currency_company'].rate
+                / withs['currency_sale'].rate)
+            columns += [
+                Sum(Case((current, line.dms_cost), else_=0)).as_('cost'),
+                Sum(Case((current, line.dms_discount * rate),
+                        else_=0)).as_('discount'),
+                ]
+        return columns
 
     @classmethod
     def _where(cls, tables, withs):
@@ -224,103 +297,77 @@ def roi(margin, cost):
 
 def dealer_figures(campaign):
     """The figures of each participant (by dealer id) and the control
-    group's totals: the revenue expected of each participant without the
-    campaign is its previous revenue grown as the control group's; the
-    incremental margin is the incremental revenue at the margin rate of
-    its campaign sales (their revenue less the products' cost); the
-    discount given is what the campaign's price took off its lines (in the
-    company's currency at the rate of the campaign's last day counted)"""
+    group's totals, read in one query of the report: the revenue expected
+    of each participant without the campaign is its previous revenue grown
+    as the control group's; the incremental margin is the incremental
+    revenue at the margin rate of its campaign sales (their revenue less
+    the products' cost); the discount given is what the campaign's price
+    took off its lines (in the company's currency, at the rate of each
+    order's date, as the revenue)"""
     pool = Pool()
-    Line = pool.get('sale.line')
-    Sale = pool.get('sale.sale')
-    Product = pool.get('product.product')
-    Template = pool.get('product.template')
-    CostPrice = pool.get('product.cost_price')
-    Uom = pool.get('product.uom')
     Currency = pool.get('currency.currency')
+    Participation = pool.get('dms.campaign.participation')
     Monitor = pool.get('dms.campaign.monitor')
-    company = campaign.company
-    currency = company.currency
-    start, end = campaign.monitoring_period()
+    currency = campaign.company.currency
+    cursor = Transaction().connection.cursor()
+    participation = Participation.__table__()
+    cursor.execute(*participation.select(participation.dealer,
+            where=(participation.campaign == campaign.id)
+            & (participation.state == 'approved')))
+    participants = {d for d, in cursor}
     result = {}
-    for dealer_id, revenue, previous, number, quantity in group_rows(
-            campaign):
+    control = {
+        'revenue': Decimal(0),
+        'previous_revenue': Decimal(0),
+        'number': 0,
+        'quantity': 0.0,
+        'dealers': 0,
+        }
+    with Transaction().set_context(
+            dms_campaign=campaign.id, dms_campaign_group='all',
+            _dms_campaign_costs=True, dealer=None,
+            company=campaign.company.id):
+        table = Monitor.__table__()
+        cursor.execute(*table.select(
+                table.dealer, table.revenue, table.previous_revenue,
+                table.number, table.quantity, table.cost, table.discount))
+    # Currency.round of a record reads its rounding each time
+    rounding = currency.rounding
+
+    def round_(value):
+        return Currency._round(
+            Decimal(str(value or 0)), rounding, ROUND_HALF_EVEN)
+
+    for (dealer_id, revenue, previous, number, quantity, cost,
+            discount) in cursor:
+        revenue, previous = round_(revenue), round_(previous)
+        if dealer_id not in participants:
+            control['revenue'] += revenue
+            control['previous_revenue'] += previous
+            control['number'] += number or 0
+            control['quantity'] += quantity or 0
+            if revenue:
+                control['dealers'] += 1
+            continue
         result[dealer_id] = {
             'revenue': revenue,
             'previous_revenue': previous,
-            'number': number,
-            'quantity': quantity,
-            'cost': Decimal(0),
-            'discount': Decimal(0),
+            'number': number or 0,
+            'quantity': quantity or 0,
+            'cost': round_(cost),
+            'discount': round_(discount),
             }
-    control = figures(campaign, 'control')
     control_rate = (
         control['revenue'] / control['previous_revenue']
         if control['previous_revenue'] else Decimal(1))
-
-    line = Line.__table__()
-    sale = Sale.__table__()
-    cursor = Transaction().connection.cursor()
-    where = (sale.state.in_(Monitor._sale_states())
-        & (sale.company == company.id)
-        & (sale.sale_date >= start) & (sale.sale_date <= end)
-        & sale.dealer.in_(campaign.group_query('participants'))
-        & line.product.in_(campaign.product_query()))
-    quantity = Coalesce(line.actual_quantity, line.quantity)
-    # The products' default unit and cost price (of the company) in the
-    # query: the records of thousands of products would cost more
-    product = Product.__table__()
-    template = Template.__table__()
-    cost_price = CostPrice.__table__()
-    cursor.execute(*line.join(sale, condition=line.sale == sale.id)
-        .join(product, condition=line.product == product.id)
-        .join(template, condition=product.template == template.id)
-        .join(cost_price, 'LEFT',
-            condition=(cost_price.product == product.id)
-            & (cost_price.company == company.id))
-        .select(
-            sale.dealer, line.unit, template.default_uom,
-            cost_price.cost_price, Sum(quantity),
-            where=where,
-            group_by=[sale.dealer, line.product, line.unit,
-                template.default_uom, cost_price.cost_price]))
-    rows = cursor.fetchall()
-    units = {u.id: u for u in Uom.browse(
-            {r[1] for r in rows if r[1]} | {r[2] for r in rows})}
-    for dealer_id, unit_id, default_uom, cost, qty in rows:
-        figures_ = result.get(dealer_id)
-        if figures_ is None:
-            continue
-        default_uom = units[default_uom]
-        qty = Uom.compute_qty(
-            units.get(unit_id) or default_uom, qty or 0, default_uom)
-        figures_['cost'] += Decimal(str(qty)) * Decimal(str(cost or 0))
-    if campaign.promotion:
-        cursor.execute(*line.join(sale, condition=line.sale == sale.id
-                ).select(
-                sale.dealer, sale.currency,
-                Sum(quantity * (line.original_unit_price - line.unit_price)),
-                where=where & (line.promotion == campaign.promotion.id)
-                & (line.original_unit_price != Null),
-                group_by=[sale.dealer, sale.currency]))
-        for dealer_id, currency_id, amount in cursor:
-            figures_ = result.get(dealer_id)
-            if figures_ is None:
-                continue
-            with Transaction().set_context(date=end):
-                figures_['discount'] += Currency.compute(
-                    Currency(currency_id), Decimal(str(amount or 0)),
-                    currency, round=False)
     for figures_ in result.values():
         revenue = figures_['revenue']
-        figures_['cost'] = currency.round(figures_['cost'])
-        figures_['discount'] = currency.round(figures_['discount'])
-        figures_['expected_revenue'] = currency.round(
+        figures_['expected_revenue'] = round_(
             figures_['previous_revenue'] * control_rate)
         figures_['incremental_revenue'] = (
             revenue - figures_['expected_revenue'])
         margin_rate = ((revenue - figures_['cost']) / revenue
             if revenue else Decimal(0))
-        figures_['incremental_margin'] = currency.round(
+        figures_['incremental_margin'] = round_(
             figures_['incremental_revenue'] * margin_rate)
     return result, control

@@ -165,8 +165,7 @@ def can_decline(participation):
 
 def can_report(participation):
     "Whether the dealer may report its activities"
-    return (participation.state == 'approved'
-        and participation.campaign.state in {'approved', 'running'})
+    return participation.reportable
 
 
 def _products(portal, campaign):
@@ -435,10 +434,7 @@ def activity_values(portal, participation, form, photos):
     Attachment = pool.get('ir.attachment')
     _ = portal._
     campaign = participation.campaign
-    errors, values = {}, {
-        'participation': participation.id,
-        'reported_by': portal.user.id,
-        }
+    errors, values = {}, {}
     try:
         date = parse_date(form.get('date'))
     except ValueError:
@@ -504,10 +500,6 @@ def read_photos(request):
     max_size=MAX_PHOTOS * MAX_UPLOAD_SIZE + 64 * 1024)
 def campaign_activity(request, portal, campaign_id):
     "Report an activity of the approved participation, with its photos"
-    pool = portal.pool
-    Activity = pool.get('dms.campaign.activity')
-    Participation = pool.get('dms.campaign.participation')
-    Attachment = pool.get('ir.attachment')
     participation = _participation_answered(portal, campaign_id)
     form = {f: request.form.get(f, '')[:MAX_DESCRIPTION_SIZE + 1]
         for f in ACTIVITY_FIELDS}
@@ -521,10 +513,8 @@ def campaign_activity(request, portal, campaign_id):
             portal, participation, form, photos)
     if not errors:
         try:
-            activity, = Activity.create([values])
-            for filename, data in photos:
-                Attachment.dms_upload(activity, filename, data)
-            Participation.notify_factory([participation], 'activity')
+            participation.report_activity(
+                values, photos, web_user=portal.user)
         except UserError as exception:
             portal.rollback()
             errors = {'form': exception.message}

@@ -20,6 +20,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
+from dms_dealer.domain import rec_name_domain
+
 from .exceptions import BulletinError
 
 KINDS = [
@@ -717,13 +719,8 @@ class Receipt(ModelSQL, ModelView, ChatMixin):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, *_ = clause
-        bool_op = 'AND' if operator.startswith('!') or operator.startswith(
-            'not ') else 'OR'
-        return [bool_op,
-            ('bulletin.rec_name', *clause[1:]),
-            ('dealer.rec_name', *clause[1:]),
-            ]
+        return rec_name_domain(
+            clause, 'bulletin.rec_name', 'dealer.rec_name')
 
     def get_status(self, name):
         if self.acknowledged_at:

@@ -12,6 +12,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .domain import rec_name_domain
 from .exceptions import DealerValidationError
 
 STATES = [
@@ -251,15 +252,7 @@ class Dealer(Workflow, tree(name='code'), ModelSQL, ModelView):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('code', operator, operand, *extra),
-            ('party.rec_name', operator, operand, *extra),
-            ]
+        return rec_name_domain(clause, 'code', 'party.rec_name')
 
     @classmethod
     def current(cls):

@@ -36,6 +36,15 @@ from trytond.transaction import Transaction
 
 from .exceptions import SearchDomainError
 
+def rec_name_domain(clause, *names):
+    """The domain of a rec_name search clause on the rec_names of several
+    fields: any of them matches, or, for a negative operator, none"""
+    _, operator, *rest = clause
+    bool_op = 'AND' if operator.startswith('!') or operator.startswith(
+        'not ') else 'OR'
+    return [bool_op] + [(name, operator, *rest) for name in names]
+
+
 ORDER_TYPES = {
     '', 'ASC', 'DESC', 'ASC NULLS FIRST', 'ASC NULLS LAST',
     'DESC NULLS FIRST', 'DESC NULLS LAST'}

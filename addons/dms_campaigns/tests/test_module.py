@@ -1,6 +1,7 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 from dms_dealer.tests.tools import ClientViewTestMixin, TranslationTestMixin
+from dms_portal.tests.tools import PortalTranslationTestMixin
 from dms_reports.tests.test_access import AccessMatrixTestMixin
 from trytond.modules.company.tests import CompanyTestMixin
 from trytond.tests.test_tryton import ModuleTestCase
@@ -15,7 +16,7 @@ class DmsCampaignsTestCase(
         CampaignTestMixin, ChannelTestMixin, FundTestMixin,
         CampaignPriceTestMixin,
         AccessMatrixTestMixin, ClientViewTestMixin, TranslationTestMixin,
-        CompanyTestMixin, ModuleTestCase):
+        PortalTranslationTestMixin, CompanyTestMixin, ModuleTestCase):
     """Test dms_campaigns module (it sees every other module: the access
     tables of all designs are held here)"""
     module = 'dms_campaigns'
