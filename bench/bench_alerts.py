@@ -24,13 +24,12 @@ for information.  The number of open 'late' alerts must equal the number
 of rows of the plain query.  On SQLite the benchmark runs with 20,000
 orders and its rows are for information only."""
 import datetime as dt
-import logging
 import sys
-from contextlib import contextmanager
 
 from common import (
     Results, backend, median, ms, parser, setup_backend, spread, timed,
     title)
+from sales_data import number, series, sql, sql_log_off
 
 ORDERS = {'postgresql': 100_000, 'sqlite': 20_000}
 GOAL = 3.0
@@ -71,43 +70,11 @@ def main(argv=None):
     results.save()
 
 
-def sql(text):
-    """A statement written for psycopg (%s parameters, %% for the modulo)
-    in the paramstyle of the backend"""
-    if backend() == 'sqlite':
-        return text.replace('%s', '?').replace('%%', '%')
-    return text
-
-
-def series(count):
-    "The CTE s(i) of the integers 1 to count"
-    if backend() == 'postgresql':
-        return 's(i) AS (SELECT generate_series(1, %d))' % count
-    return ('s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s '
-        'WHERE i < %d)' % count)
-
-
 def new_id(table):
     "The id column's expression of an INSERT (PostgreSQL has no default)"
     if backend() == 'postgresql':
         return ["id"], ["nextval('%s_id_seq')" % table]
     return [], []
-
-
-@contextmanager
-def sql_log_off():
-    """No SQL log while timing: on PostgreSQL the log formats every
-    statement with its parameters"""
-    from inprocess import SQL_LOGGERS
-    loggers = [logging.getLogger(n) for n in SQL_LOGGERS]
-    levels = [l.level for l in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
 
 
 def insert_orders(cursor, count, today, now):
@@ -309,10 +276,6 @@ def run(tryton, results, orders, rounds):
         '%s e-mail tasks' % (
             (first + commit) / max(raised, 1) * 1000,
             *(number(created[t]) for t in CREATED)))
-
-
-def number(value):
-    return '{:,}'.format(value)
 
 
 if __name__ == '__main__':

@@ -24,13 +24,13 @@ given for information.  Each synthetic dealer must get exactly its due
 product (11 orders, every 60 days), and the demo dealers their suggestions
 of before."""
 import datetime as dt
-import logging
 import sys
-from contextlib import contextmanager
 
 from common import (
     Results, backend, median, ms, parser, setup_backend, spread, timed,
     title)
+from sales_data import (
+    max_id, new_id, number, series, sql, sql_log_off)
 
 SIZES = [500, 5000]
 ROUNDS = 5
@@ -62,54 +62,6 @@ def main(argv=None):
     finally:
         tryton.stop()
     results.save()
-
-
-def number(value):
-    return '{:,}'.format(value)
-
-
-def sql(text):
-    """A statement written for psycopg (%s parameters, %% for a percent
-    sign) in the paramstyle of the backend"""
-    if backend() == 'sqlite':
-        return text.replace('%s', '?').replace('%%', '%')
-    return text
-
-
-def series(count):
-    "The CTE s(i) of the integers 1 to count"
-    if backend() == 'postgresql':
-        return 's(i) AS (SELECT generate_series(1, %d))' % count
-    return ('s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s '
-        'WHERE i < %d)' % count)
-
-
-def new_id(table):
-    "The id column and value of an INSERT (PostgreSQL has no default)"
-    if backend() == 'postgresql':
-        return 'id, ', "nextval('%s_id_seq'), " % table
-    return '', ''
-
-
-@contextmanager
-def sql_log_off():
-    """No SQL log while timing: on PostgreSQL the log formats every
-    statement with its parameters"""
-    from inprocess import SQL_LOGGERS
-    loggers = [logging.getLogger(n) for n in SQL_LOGGERS]
-    levels = [l.level for l in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
-
-
-def max_id(cursor, table):
-    cursor.execute('SELECT MAX(id) FROM %s' % table)
-    return cursor.fetchone()[0] or 0
 
 
 def sale_dates(today):
