@@ -251,6 +251,9 @@ tr:hover td{background:#f0f4f8}
 iframe{width:100%;height:70vh;border:1px solid #d9e2ec;background:#fff}
 pre{white-space:pre-wrap;background:#fff;padding:1rem;border:1px solid #d9e2ec}
 .empty{padding:2rem;text-align:center;color:#627d98}
+.meta.wide{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem}
+.meta.wide dt{float:none;width:auto}
+.meta.wide dd{margin:0;overflow-wrap:anywhere;min-width:0}
 nav a{margin-left:1rem}
 .ok{color:#207245}.refused{color:#b42318}
 '''
@@ -444,13 +447,17 @@ def make_handler(box, hooks):
             return page("Webhooks received", body, refresh=True)
 
         def webhook(self, hook):
+            check = {None: "not verified (no secret)",
+                True: "verified", False: "refused"}[hook['verified']]
             meta = ''.join('<dt>%s</dt><dd>%s</dd>' % (
                     html.escape(name), html.escape(value))
                 for name, value in [
                     ('Received', hook['received_at']),
                     ('To', '/webhooks/' + hook['name']),
-                    ('Status', '%s%s' % (hook['status'],
+                    ('Answer', '%s%s' % (hook['status'],
                             ' ' + hook['error'] if hook['error'] else '')),
+                    ('Signature', check
+                        + (', repeat' if hook['repeat'] else '')),
                     ] + list(hook['headers'].items()))
             try:
                 body = json.dumps(json.loads(hook['body']), indent=2,
@@ -459,7 +466,7 @@ def make_handler(box, hooks):
                 body = hook['body']
             return page(event_type(hook) or "Webhook",
                 '<p><a href="/webhooks">&larr; All webhooks</a></p>'
-                '<dl class="meta">%s</dl><pre>%s</pre>' % (
+                '<dl class="meta wide">%s</dl><pre>%s</pre>' % (
                     meta, html.escape(body)))
 
         def mail(self, mail_id, message):
