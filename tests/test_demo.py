@@ -21,7 +21,9 @@ COUNTED = [
     'stock.shipment.out', 'carrier', 'dms.order.event', 'dms.order.alert',
     'dms.order.suggestion', 'dms.bulletin', 'dms.bulletin.receipt',
     'dms.bulletin.price', 'dms.feedback', 'dms.dealer.notification',
-    'ir.chat.message', 'ir.attachment',
+    'ir.chat.message', 'ir.attachment', 'dms.campaign',
+    'dms.campaign.claim', 'account.invoice', 'dms.channel',
+    'dms.channel.delivery', 'dms.channel.sale',
     ]
 STAGES = {'received', 'confirmed', 'in_production', 'ready', 'shipped',
     'delivered', 'cancelled'}
@@ -521,6 +523,85 @@ class DemoDataTestCase(unittest.TestCase):
         self.assertEqual(self.sql(
                 "SELECT COUNT(*) FROM ir_queue WHERE CAST(data AS TEXT) LIKE "
                 "'%dms.dealer.notification%'"), [(0,)])
+
+    def test_claims_and_channel(self):
+        """D0016's claim approved in part is settled by a draft credit note
+        of the marketing product (the DMS configuration's); D0001's claim
+        waits for the factory.  The running and the Guangdong campaigns are
+        published to the Tmall store: their webhooks wait in its outbox for
+        the scheduler of `make run` (sent to the mail catcher), and its
+        sales reported back are the campaigns' channel revenue"""
+        rpc = self.admin.model
+        claims = {c['dealer.']['code']: c for c in
+            rpc.dms.campaign.claim.search_read([], 0, None, None, [
+                    'dealer.code', 'state', 'amount', 'approved_amount',
+                    'settlement_method', 'credit_note', 'paid',
+                    'campaign.name', 'comment'], {})}
+        self.assertEqual(set(claims), {'D0001', 'D0016'})
+        self.assertEqual(claims['D0001']['state'], 'submitted')
+        claim = claims['D0016']
+        self.assertEqual(
+            (claim['state'], claim['settlement_method'],
+                claim['campaign.']['name']),
+            ('settled', 'credit_note', "Summer cooling days"))
+        approved = amount(claim['approved_amount'])
+        self.assertLess(approved, amount(claim['amount']))
+        self.assertEqual(amount(claim['paid']), approved)
+        self.assertTrue(claim['comment'])
+        config, = rpc.dms.configuration.read(
+            [1], ['claim_settlement', 'claim_product'], {})
+        self.assertEqual(config['claim_settlement'], 'credit_note')
+        invoice, = rpc.account.invoice.read([claim['credit_note']], [
+                'type', 'state', 'party', 'total_amount', 'lines'], {})
+        dealer, = rpc.dms.dealer.search_read(
+            [('code', '=', 'D0016')], 0, None, None, ['party'], {})
+        self.assertEqual(
+            (invoice['type'], invoice['state'], invoice['party'],
+                amount(invoice['total_amount'])),
+            ('out', 'draft', dealer['party'], -approved))
+        line, = rpc.account.invoice.line.read(invoice['lines'], [
+                'product', 'quantity', 'account.code'], {})
+        self.assertEqual(
+            (line['product'], line['quantity'], line['account.']['code']),
+            (config['claim_product'], -1, '4.3.2'))
+        # Not in the dealers' catalogue
+        product, = rpc.product.product.read(
+            [config['claim_product']], ['dms_orderable', 'type'], {})
+        self.assertEqual((product['dms_orderable'], product['type']),
+            (False, 'service'))
+
+        channel, = rpc.dms.channel.search_read([], 0, None, None, [
+                'name', 'kind', 'url', 'state', 'secret_shown'], {})
+        self.assertEqual(
+            (channel['name'], channel['kind'], channel['state'],
+                channel['url']),
+            ("Tmall flagship store", 'ecommerce', 'enabled',
+                'http://127.0.0.1:8025/webhooks/tmall'))
+        deliveries = rpc.dms.channel.delivery.search_read([], 0, None, None,
+            ['campaign.name', 'event', 'state', 'payload', 'channel'], {})
+        self.assertEqual(sorted(
+                (d['campaign.']['name'], d['event'], d['state'],
+                    d['channel']) for d in deliveries), [
+                ("Spring washer dryer week", 'campaign.ended', 'pending',
+                    channel['id']),
+                ("Spring washer dryer week", 'campaign.published', 'pending',
+                    channel['id']),
+                ("Summer cooling days", 'campaign.published', 'pending',
+                    channel['id']),
+                ])
+        sales = rpc.dms.channel.sale.search_read([], 0, None, None,
+            ['campaign', 'amount', 'channel'], {})
+        self.assertGreaterEqual(len(sales), 5)
+        campaigns = rpc.dms.campaign.search_read(
+            [('channels', '=', channel['id'])], 0, None, None,
+            ['name', 'channel_revenue'], {})
+        self.assertEqual({c['name'] for c in campaigns},
+            {"Summer cooling days", "Spring washer dryer week"})
+        for campaign in campaigns:
+            self.assertEqual(amount(campaign['channel_revenue']), sum(
+                    amount(s['amount']) for s in sales
+                    if s['campaign'] == campaign['id']))
+            self.assertGreater(amount(campaign['channel_revenue']), 0)
 
     def test_generator_is_idempotent(self):
         "Running the generator again creates and changes nothing"

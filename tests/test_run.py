@@ -2,12 +2,15 @@
 # of this repository contains the full copyright notices and license terms.
 """`make run` (tools/run.py) runs the demo as production does: the web
 server, the scheduler, on PostgreSQL the queue worker, and a mail catcher
-whose mails a person reads in the browser; stopping it stops them all."""
+whose mails a person reads in the browser and which receives the webhooks
+of the demo's channel; stopping it stops them all."""
 import base64
+import datetime as dt
 import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -15,6 +18,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import uuid
 import xmlrpc.client
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
@@ -65,6 +69,17 @@ class RunTestCase(unittest.TestCase):
             cls.database = 'dms_run'
             shutil.copy(_sqlite_demo_file(),
                 os.path.join(cls.folder, 'dms_run.sqlite'))
+        # The demo's channel posts to the catcher's default address: to
+        # this run's catcher instead (never to another run's)
+        sql = ("UPDATE dms_channel SET url = REPLACE(url, "
+            "'//127.0.0.1:8025/', '//127.0.0.1:%s/')" % cls.mail_port)
+        if _backend() == 'postgresql':
+            _psql(sql, cls.database)
+        else:
+            with sqlite3.connect(os.path.join(
+                        cls.folder, 'dms_run.sqlite')) as connection:
+                connection.execute(sql)
+            connection.close()
         cls.url = 'http://127.0.0.1:%s' % cls.port
         cls.mail_url = 'http://127.0.0.1:%s' % cls.mail_port
         cls.log_path = os.path.join(cls.folder, 'run.log')
@@ -122,8 +137,82 @@ class RunTestCase(unittest.TestCase):
                 pids.append(int(pid))
         return pids
 
+    def post_webhook(self, name, body, headers):
+        "The status of a webhook posted to the catcher"
+        request = urllib.request.Request(
+            self.mail_url + '/webhooks/' + name, data=body,
+            headers=headers, method='POST')
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def check_webhooks(self, admin):
+        """The scheduler sent the demo's webhooks to the catcher, which
+        verified their signatures and lists them; it refuses a wrong
+        signature, a body that is not JSON and another Host"""
+        def sent():
+            deliveries = admin.dms.channel.delivery.search_read(
+                [], 0, None, None,
+                ['state', 'webhook_id', 'event', 'last_error'], {})
+            if all(d['state'] == 'sent' for d in deliveries):
+                return deliveries
+        deliveries = wait(sent, 120, "the webhooks were not sent:\n%s" % (
+                admin.dms.channel.delivery.search_read(
+                    [], 0, None, None, ['state', 'last_error'], {}),))
+        self.assertEqual(len(deliveries), 3)
+        _, body = get(self.mail_url + '/api/webhooks')
+        hooks = json.loads(body)
+        self.assertEqual(
+            sorted(h['headers']['webhook-id'] for h in hooks),
+            sorted(d['webhook_id'] for d in deliveries))
+        self.assertEqual({(h['name'], h['verified'], h['status'])
+                for h in hooks}, {('tmall', True, 204)})
+        _, page = get(self.mail_url + '/webhooks')
+        self.assertIn('campaign.ended', page)
+        self.assertIn('signature verified', page)
+        published = next(h for h in hooks
+            if 'campaign.published' in h['body']
+            and 'Summer cooling days' in h['body'])
+        _, page = get(self.mail_url + '/webhook/' + published['id'])
+        self.assertIn('Summer cooling days', page)
+
+        sys.path.insert(0, os.path.join(ROOT, 'tools'))
+        try:
+            from mailcatcher import DEMO_WEBHOOK_SECRETS
+            from standardwebhooks import Webhook
+        finally:
+            sys.path.pop(0)
+        body = json.dumps({'type': 'campaign.updated', 'data': {}}).encode()
+        webhook_id = 'msg_' + uuid.uuid4().hex
+        now = dt.datetime.now(dt.timezone.utc)
+        headers = {'Content-Type': 'application/json',
+            'webhook-id': webhook_id,
+            'webhook-timestamp': str(int(now.timestamp())),
+            'webhook-signature': Webhook(DEMO_WEBHOOK_SECRETS['tmall']).sign(
+                webhook_id, now, body)}
+        self.assertEqual(self.post_webhook('tmall', body, headers), 204)
+        wrong = Webhook('whsec_' + base64.b64encode(b'x' * 32).decode())
+        self.assertEqual(self.post_webhook('tmall', body, dict(headers, **{
+                        'webhook-signature': wrong.sign(
+                            webhook_id, now, body)})), 401)
+        self.assertEqual(self.post_webhook('tmall', b'a=b', dict(headers, **{
+                        'Content-Type':
+                        'application/x-www-form-urlencoded'})), 415)
+        self.assertEqual(self.post_webhook('tmall', body, dict(
+                    headers, Host='attacker.example:%s' % self.mail_port)),
+            403)
+        _, body = get(self.mail_url + '/api/webhooks')
+        hooks = json.loads(body)
+        # The refused signature is listed as refused; the others not kept
+        self.assertEqual(len(hooks), len(deliveries) + 2)
+        self.assertEqual([(h['verified'], h['status']) for h in hooks[:2]],
+            [(False, 401), (True, 204)])
+
     def test_demo_runs_as_in_production(self):
-        "The scheduler runs, mails are caught and readable, Ctrl-C stops all"
+        """The scheduler runs, mails are caught and readable, the channel's
+        webhooks are sent and listed, Ctrl-C stops all"""
         status, _ = get(self.url + '/%s/portal/login' % self.database)
         self.assertEqual(status, 200)
         log = self.read_log()
@@ -150,6 +239,8 @@ class RunTestCase(unittest.TestCase):
             return all(c['next_call'] and c['logs'] for c in crons)
         wait(ran, 120, "the DMS scheduled actions did not run:\n%s"
             % self.read_log())
+
+        self.check_webhooks(admin)
 
         # The queue: on PostgreSQL a worker runs it
         if _backend() == 'postgresql':

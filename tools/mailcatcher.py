@@ -2,10 +2,12 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """A mail catcher for the demo: an SMTP server that keeps every mail it
-receives and a small web page, both on loopback, to read them.
+receives, a receiver of webhooks and a small web page, all on loopback, to
+read them.
 
     tools/mailcatcher.py [--smtp 127.0.0.1:1025] [--web 127.0.0.1:8025]
-                         [--folder data/mail]
+                         [--folder data/mail] [--webhooks data/webhooks]
+                         [--webhook-secret NAME=whsec_...]
 
 The demo (``make run``) sends its mails here (``[email] uri``), so what
 leaves "automatically" (delay alerts, invitations, bulletins, password
@@ -13,13 +15,26 @@ resets) can be read at http://127.0.0.1:8025/.  Each mail is kept as an
 ``.eml`` file in the folder (they survive a restart; delete the files to
 empty the box).  Nothing is relayed: a mail never leaves the machine.
 
+The webhooks of the demo's channels (dms_campaigns: a campaign published,
+changed or ended) are posted to ``/webhooks/<name>`` on the same address,
+kept as ``.json`` files in their folder and listed at
+http://127.0.0.1:8025/webhooks.  A webhook to a name whose secret is known
+(the demo's channels, DEMO_WEBHOOK_SECRETS, and ``--webhook-secret``) is
+verified as the Standard Webhooks specification says: a wrong or missing
+signature, or a timestamp more than 5 minutes away, is answered 401 (the
+sender retries) and kept marked as refused; to another name it is kept
+unverified.  A webhook is answered 204, its repeats (the same
+``webhook-id``) too, marked as repeats.  Only JSON bodies are taken (a web
+page cannot post one to another site without asking first).
+
 It is a development tool and listens on loopback only: the page shows the
-mails to whoever can reach it.
+mails and the webhooks to whoever can reach it.
 """
 import argparse
 import email
 import email.policy
 import html
+import json
 import os
 import re
 import signal
@@ -31,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 
 from aiosmtpd.controller import Controller
+from standardwebhooks import Webhook, WebhookVerificationError
 
 # Mails larger than this are refused by the SMTP server
 MAX_SIZE = 32 * 1024 * 1024
@@ -39,6 +55,18 @@ PAGE_SIZE = 200
 MAIL_ID = re.compile(r'^[0-9]{1,20}-[0-9]{1,9}$')
 # The mails hold password reset links: the catcher listens on loopback only
 LOOPBACK = {'127.0.0.1', 'localhost', '::1'}
+# Webhooks larger than this are refused
+MAX_WEBHOOK_SIZE = 1024 * 1024
+WEBHOOK_ID = MAIL_ID
+WEBHOOK_NAME = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
+# The headers of a webhook that are kept
+WEBHOOK_HEADERS = ['Content-Type', 'User-Agent', 'webhook-id',
+    'webhook-timestamp', 'webhook-signature']
+# The secrets of the demo's channels (tools/demo/campaigns.py), with which
+# the catcher verifies their webhooks: public, like the demo's passwords
+DEMO_WEBHOOK_SECRETS = {
+    'tmall': 'whsec_RE1TIGRlbW86IHRoZSBUbWFsbCBmbGFnc2hpcCBzdG9yZQ==',
+    }
 
 
 def parse_address(value, default_port):
@@ -108,6 +136,94 @@ class Box:
             return email.message_from_bytes(data, policy=email.policy.default)
 
 
+class Hooks:
+    """The webhooks received, kept as <time in ns>-<serial>.json files of a
+    folder: {name, received_at, headers, body, status, error, repeat}"""
+
+    def __init__(self, folder, secrets=None):
+        self.folder = folder
+        self.secrets = dict(secrets or {})
+        os.makedirs(folder, exist_ok=True)
+        self._serial = count()
+        self._lock = threading.Lock()
+        # The webhook ids seen, to mark the repeats
+        self._seen = {h['headers'].get('webhook-id')
+            for h in map(self.read, self.ids())
+            if h and h.get('status') == HTTPStatus.NO_CONTENT}
+
+    def receive(self, name, headers, body):
+        """Keep the webhook posted to name; return (HTTP status, error or
+        None): 401 for a bad signature when the name's secret is known"""
+        headers = {k: headers[k] for k in WEBHOOK_HEADERS
+            if headers.get(k) is not None}
+        status, error = HTTPStatus.NO_CONTENT, None
+        secret = self.secrets.get(name)
+        if secret:
+            try:
+                Webhook(secret).verify(body, headers, json_parse=False)
+            except WebhookVerificationError as exception:
+                status, error = HTTPStatus.UNAUTHORIZED, str(exception)
+        webhook_id = headers.get('webhook-id')
+        with self._lock:
+            hook_id = '%s-%s' % (time.time_ns(), next(self._serial))
+            # The repeats of a webhook taken (a refused one is not)
+            repeat = False
+            if status == HTTPStatus.NO_CONTENT and webhook_id:
+                repeat = webhook_id in self._seen
+                self._seen.add(webhook_id)
+        record = {
+            'id': hook_id,
+            'name': name,
+            'received_at': time.strftime(
+                '%Y-%m-%d %H:%M:%S %z', time.localtime()),
+            'headers': headers,
+            'body': body.decode('utf-8', 'replace'),
+            'verified': None if not secret else error is None,
+            'status': int(status),
+            'error': error,
+            'repeat': repeat,
+            }
+        path = os.path.join(self.folder, hook_id + '.json')
+        with open(path + '.part', 'w', encoding='utf-8') as fp:
+            json.dump(record, fp, ensure_ascii=False)
+        os.replace(path + '.part', path)
+        return status, error
+
+    def ids(self):
+        "The ids of the webhooks, the newest first"
+        names = [n[:-5] for n in os.listdir(self.folder)
+            if n.endswith('.json') and WEBHOOK_ID.match(n[:-5])]
+        return sorted(names, key=lambda n: tuple(map(int, n.split('-'))),
+            reverse=True)
+
+    def read(self, hook_id):
+        "The webhook of the id, or None"
+        if not WEBHOOK_ID.match(hook_id or ''):
+            return None
+        try:
+            with open(os.path.join(self.folder, hook_id + '.json'),
+                    encoding='utf-8') as fp:
+                return json.load(fp)
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def latest(self):
+        "The PAGE_SIZE newest webhooks"
+        for hook_id in self.ids()[:PAGE_SIZE]:
+            hook = self.read(hook_id)
+            if hook is not None:
+                yield hook
+
+
+def event_type(hook):
+    "The type of the event in the webhook's JSON body (or '')"
+    try:
+        data = json.loads(hook['body'])
+    except ValueError:
+        return ''
+    return str(data.get('type') or '') if isinstance(data, dict) else ''
+
+
 class Handler:
     "aiosmtpd's handler: keep each mail"
 
@@ -135,6 +251,11 @@ tr:hover td{background:#f0f4f8}
 iframe{width:100%;height:70vh;border:1px solid #d9e2ec;background:#fff}
 pre{white-space:pre-wrap;background:#fff;padding:1rem;border:1px solid #d9e2ec}
 .empty{padding:2rem;text-align:center;color:#627d98}
+.meta.wide{display:grid;grid-template-columns:max-content 1fr;gap:0 1rem}
+.meta.wide dt{float:none;width:auto}
+.meta.wide dd{margin:0;overflow-wrap:anywhere;min-width:0}
+nav a{margin-left:1rem}
+.ok{color:#207245}.refused{color:#b42318}
 '''
 
 
@@ -144,7 +265,8 @@ def page(title, body, refresh=False):
         + ('<meta http-equiv="refresh" content="5">' if refresh else '')
         + '<title>%s</title><style>%s</style></head><body>'
         '<header><strong><a href="/">DMS demo mail catcher</a></strong>'
-        '<span>%s</span></header><main>%s</main></body></html>') % (
+        '<span>%s</span><nav><a href="/">Mails</a><a href="/webhooks">'
+        'Webhooks</a></nav></header><main>%s</main></body></html>') % (
             html.escape(title), STYLE, html.escape(title), body)
 
 
@@ -167,7 +289,7 @@ def attachments(message):
         for part in message.iter_attachments()]
 
 
-def make_handler(box):
+def make_handler(box, hooks):
 
     class WebHandler(BaseHTTPRequestHandler):
         server_version = 'DMSMailCatcher'
@@ -202,6 +324,16 @@ def make_handler(box):
                 return self.send(self.index())
             if path == '/api/mails':
                 return self.send(self.api(), content_type='application/json')
+            if path == '/webhooks':
+                return self.send(self.webhooks())
+            if path == '/api/webhooks':
+                return self.send(json.dumps(list(hooks.latest()),
+                        ensure_ascii=False), content_type='application/json')
+            match = re.match(r'^/webhook/([^/]+)$', path)
+            if match:
+                hook = hooks.read(match.group(1))
+                if hook is not None:
+                    return self.send(self.webhook(hook))
             match = re.match(r'^/mail/([^/]+?)(\.eml|/html)?$', path)
             if match:
                 mail_id, suffix = match.groups()
@@ -217,6 +349,37 @@ def make_handler(box):
                     return self.send(self.mail(mail_id, message))
             self.send(page("Not found", '<p class="empty">Not found</p>'),
                 status=HTTPStatus.NOT_FOUND)
+
+        def do_POST(self):
+            "Keep a webhook posted to /webhooks/<name>"
+            def answer(status, message=''):
+                return self.send(message, status=status,
+                    content_type='text/plain; charset=utf-8')
+            if not local_host(self.headers.get('Host')):
+                return answer(HTTPStatus.FORBIDDEN)
+            match = re.match(r'^/webhooks/([^/?]+)$', self.path)
+            if not match or not WEBHOOK_NAME.match(match.group(1)):
+                return answer(HTTPStatus.NOT_FOUND)
+            # JSON only: a page of another site cannot post it without
+            # asking first (CORS), which the catcher never allows
+            content_type = (self.headers.get('Content-Type') or '').split(
+                ';', 1)[0].strip().lower()
+            if content_type != 'application/json':
+                return answer(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            try:
+                length = int(self.headers.get('Content-Length'))
+            except (TypeError, ValueError):
+                return answer(HTTPStatus.LENGTH_REQUIRED)
+            if not 0 <= length <= MAX_WEBHOOK_SIZE:
+                return answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            body = self.rfile.read(length)
+            status, error = hooks.receive(
+                match.group(1), self.headers, body)
+            if status == HTTPStatus.NO_CONTENT:
+                self.send_response(status)
+                self.send_header('Content-Length', '0')
+                return self.end_headers()
+            return answer(status, error or '')
 
         def index(self):
             rows = []
@@ -254,6 +417,58 @@ def make_handler(box):
                         })
             return json.dumps(mails, ensure_ascii=False)
 
+        def webhooks(self):
+            rows = []
+            for hook in hooks.latest():
+                if hook['verified'] is None:
+                    check = 'not verified'
+                elif hook['verified']:
+                    check = '<span class="ok">signature verified</span>'
+                else:
+                    check = '<span class="refused">refused (%s)</span>' % (
+                        html.escape(hook['error'] or ''))
+                if hook['repeat']:
+                    check += ', repeat'
+                rows.append('<tr><td>%s</td><td>%s</td><td>'
+                    '<a href="/webhook/%s">%s</a></td><td>%s</td>'
+                    '<td>%s</td></tr>' % (
+                        html.escape(hook['received_at']),
+                        html.escape(hook['name']), hook['id'],
+                        html.escape(event_type(hook) or '(no type)'),
+                        html.escape(hook['headers'].get('webhook-id', '')),
+                        check))
+            if rows:
+                body = ('<table><thead><tr><th>Received</th><th>To</th>'
+                    '<th>Event</th><th>Webhook id</th><th>Signature</th>'
+                    '</tr></thead><tbody>%s</tbody></table>' % ''.join(rows))
+            else:
+                body = ('<p class="empty">No webhook yet: they are posted '
+                    'to /webhooks/&lt;name&gt;</p>')
+            return page("Webhooks received", body, refresh=True)
+
+        def webhook(self, hook):
+            check = {None: "not verified (no secret)",
+                True: "verified", False: "refused"}[hook['verified']]
+            meta = ''.join('<dt>%s</dt><dd>%s</dd>' % (
+                    html.escape(name), html.escape(value))
+                for name, value in [
+                    ('Received', hook['received_at']),
+                    ('To', '/webhooks/' + hook['name']),
+                    ('Answer', '%s%s' % (hook['status'],
+                            ' ' + hook['error'] if hook['error'] else '')),
+                    ('Signature', check
+                        + (', repeat' if hook['repeat'] else '')),
+                    ] + list(hook['headers'].items()))
+            try:
+                body = json.dumps(json.loads(hook['body']), indent=2,
+                    ensure_ascii=False, sort_keys=True)
+            except ValueError:
+                body = hook['body']
+            return page(event_type(hook) or "Webhook",
+                '<p><a href="/webhooks">&larr; All webhooks</a></p>'
+                '<dl class="meta wide">%s</dl><pre>%s</pre>' % (
+                    meta, html.escape(body)))
+
         def mail(self, mail_id, message):
             meta = ''.join('<dt>%s</dt><dd>%s</dd>' % (
                     name, html.escape(str(message[name] or '')))
@@ -279,21 +494,25 @@ def make_handler(box):
     return WebHandler
 
 
-def serve(smtp, web, folder):
+def serve(smtp, web, folder, webhooks=None, secrets=None):
     "Serve until SIGTERM or SIGINT"
     box = Box(folder)
+    if webhooks is None:
+        webhooks = os.path.join(os.path.dirname(folder), 'webhooks')
+    hooks = Hooks(webhooks, dict(DEMO_WEBHOOK_SECRETS, **(secrets or {})))
     controller = Controller(Handler(box), hostname=smtp[0], port=smtp[1],
         data_size_limit=MAX_SIZE)
     controller.start()
-    httpd = ThreadingHTTPServer(web, make_handler(box))
+    httpd = ThreadingHTTPServer(web, make_handler(box, hooks))
     httpd.daemon_threads = True
 
     def stop(signum, frame):
         threading.Thread(target=httpd.shutdown, daemon=True).start()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print("Mail catcher: SMTP %s:%s, mails at http://%s:%s/ (folder %s)" % (
-            *smtp, *web, folder), flush=True)
+    print("Mail catcher: SMTP %s:%s, mails at http://%s:%s/ (folder %s), "
+        "webhooks at http://%s:%s/webhooks (folder %s)" % (
+            *smtp, *web, folder, *web, webhooks), flush=True)
     try:
         httpd.serve_forever()
     finally:
@@ -311,9 +530,22 @@ def main(argv=None):
             os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
             'data', 'mail'),
         help="where the mails are kept (default data/mail)")
+    parser.add_argument('--webhooks',
+        help="where the webhooks are kept (default: webhooks beside the "
+        "mails' folder)")
+    parser.add_argument('--webhook-secret', action='append', default=[],
+        metavar='NAME=SECRET',
+        help="verify the webhooks posted to /webhooks/NAME with SECRET "
+        "(whsec_...); repeat for other names")
     args = parser.parse_args(argv)
+    secrets = {}
+    for value in args.webhook_secret:
+        name, sep, secret = value.partition('=')
+        if not sep or not WEBHOOK_NAME.match(name) or not secret:
+            parser.error("--webhook-secret NAME=SECRET: not %s" % value)
+        secrets[name] = secret
     serve(parse_address(args.smtp, 1025), parse_address(args.web, 8025),
-        args.folder)
+        args.folder, args.webhooks, secrets)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,11 @@
   queued tasks run in the web server right after each commit, as
   ``[queue] worker = False`` says; the worker cannot run there);
 - tools/mailcatcher.py: every mail sent goes to a local SMTP server and can
-  be read at http://127.0.0.1:8025/; none leaves the machine.
+  be read at http://127.0.0.1:8025/; none leaves the machine.  It also
+  receives the webhooks of the demo's channels (the scheduler sends the
+  campaigns published, changed and ended to the demo's "Tmall flagship
+  store", whose URL is http://127.0.0.1:8025/webhooks/tmall), listed at
+  http://127.0.0.1:8025/webhooks.
 
     tools/run.py -d DATABASE [--smtp HOST:PORT] [--mail-web HOST:PORT]
 
@@ -113,7 +117,8 @@ def main(argv=None):
         help="the mail catcher's page (default 127.0.0.1:8025)")
     parser.add_argument('--data', default=os.environ.get(
             'TRYTOND_DATABASE__PATH', os.path.join(ROOT, 'data')),
-        help="folder of the generated configuration and of the mails")
+        help="folder of the generated configuration, of the mails and of "
+        "the webhooks")
     args = parser.parse_args(argv)
 
     from mailcatcher import parse_address
@@ -133,7 +138,8 @@ def main(argv=None):
     commands = {
         'mail catcher': [sys.executable, os.path.join(HERE, 'mailcatcher.py'),
             '--smtp', '%s:%s' % smtp, '--web', '%s:%s' % mail_web,
-            '--folder', os.path.join(args.data, 'mail')],
+            '--folder', os.path.join(args.data, 'mail'),
+            '--webhooks', os.path.join(args.data, 'webhooks')],
         'trytond': [os.path.join(BIN, 'trytond'), *configs,
             '-d', args.database],
         # One process: the demo's jobs are small, and on SQLite every
@@ -164,6 +170,7 @@ def main(argv=None):
                 "  Web client    %(web)s/   (database %(db)s)\n"
                 "  Dealer portal %(web)s/%(db)s/portal/\n"
                 "  Mails sent    http://%(mail)s/   (mail catcher)\n"
+                "  Webhooks      http://%(mail)s/webhooks   (channels)\n"
                 "  Scheduler     trytond-cron, every minute\n"
                 "  Queue         %(queue)s\n"
                 "Ctrl-C stops everything.\n" % {
