@@ -550,13 +550,18 @@ class Campaign(Workflow, ModelSQL, ModelView, ChatMixin):
     @classmethod
     def check_allocation(cls, campaigns):
         "The allocations of a campaign never exceed its budget"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         for campaign in campaigns:
             if campaign.allocated > campaign.budget:
+                lang = Lang.get()
                 raise CampaignError(gettext(
                         'dms_campaigns.msg_campaign_over_budget',
                         campaign=campaign.rec_name,
-                        allocated=campaign.allocated,
-                        budget=campaign.budget))
+                        allocated=lang.currency(
+                            campaign.allocated, campaign.currency),
+                        budget=lang.currency(
+                            campaign.budget, campaign.currency)))
 
     @classmethod
     def check_modification(cls, mode, campaigns, values=None, external=False):
@@ -1606,13 +1611,18 @@ class Participation(Workflow, ModelSQL, ModelView, ChatMixin):
                         end=campaign.end_date))
 
     def check_approved_budget(self):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         if (self.approved_budget is not None
                 and self.approved_budget > self.allocation):
+            lang = Lang.get()
             raise ParticipationError(gettext(
                     'dms_campaigns.msg_participation_over_allocation',
                     participation=self.rec_name,
-                    amount=self.approved_budget,
-                    allocation=self.allocation))
+                    amount=lang.currency(
+                        self.approved_budget, self.currency),
+                    allocation=lang.currency(
+                        self.allocation, self.currency)))
 
     @classmethod
     def check_modification(

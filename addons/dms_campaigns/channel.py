@@ -6,18 +6,22 @@ webhooks (Standard Webhooks) sent by a scheduled job, and the sales they
 report back with signed callbacks (see channel_routes.py)"""
 import base64
 import datetime as dt
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 import uuid
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 import requests
 from sql import For
 from sql.aggregate import Count, Sum
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from trytond.config import config
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
@@ -27,6 +31,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import ChannelError
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +64,49 @@ SALE_CAMPAIGN_STATES = ['running', 'closed', 'evaluated']
 MAX_CALLBACK_SIZE = 64 * 1024
 MAX_EXTERNAL_ID_SIZE = 100
 MAX_ERROR_SIZE = 500
+
+
+def check_url(url):
+    """The error message of a channel's URL that is not an http(s) address
+    of a host without credentials, or None"""
+    try:
+        parts = urlsplit(url)
+        parts.port
+    except ValueError:
+        parts = None
+    if (not parts or parts.scheme not in {'http', 'https'}
+            or not parts.hostname or parts.username is not None
+            or parts.password is not None):
+        return gettext('dms_campaigns.msg_channel_url', url=url)
+
+
+def private_hosts():
+    """The hosts whose private addresses a channel may be sent to: the
+    [dms_campaigns] webhook_private_hosts of the configuration (a
+    development machine's receivers)"""
+    value = config.get('dms_campaigns', 'webhook_private_hosts', default='')
+    return {h.strip().lower() for h in value.split(',') if h.strip()}
+
+
+def check_address(url):
+    """The error message of a channel's URL whose host is a private,
+    loopback, link-local or reserved address (none of a public receiver:
+    the server would be sent into the factory's own network), or None"""
+    host = urlsplit(url).hostname or ''
+    if host.lower() in private_hosts():
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(
+                    host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError) as exception:
+        return gettext('dms_campaigns.msg_channel_unreachable',
+            error=str(exception)[:MAX_ERROR_SIZE])
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split('%', 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            return gettext(
+                'dms_campaigns.msg_channel_private', host=host,
+                address=address)
 
 
 class ChannelCallbackError(UserError):
@@ -158,6 +207,16 @@ class Channel(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def default_timeout(cls):
         return 10
+
+    @classmethod
+    def validate_fields(cls, channels, field_names):
+        super().validate_fields(channels, field_names)
+        if not field_names or 'url' in field_names:
+            for channel in channels:
+                if channel.url:
+                    error = check_url(channel.url)
+                    if error:
+                        raise ChannelError(error)
 
     @classmethod
     def default_failure_limit(cls):
@@ -633,6 +692,9 @@ class Delivery(Workflow, ModelSQL, ModelView):
         channel = self.channel
         if not channel.url:
             return None, gettext('dms_campaigns.msg_channel_no_url')
+        error = check_url(channel.url) or check_address(channel.url)
+        if error:
+            return None, error
         timestamp = dt.datetime.now(dt.timezone.utc)
         body = self.payload.encode('utf-8')
         headers = {

@@ -13,3 +13,7 @@ class CampaignOverlapWarning(UserWarning):
 
 class ParticipationError(UserError):
     "A participation that cannot be saved or move on"
+
+
+class ChannelError(UserError):
+    "A channel that cannot be saved"

@@ -54,17 +54,23 @@ class Claim(metaclass=PoolMeta):
     def settle(cls, claims):
         pool = Pool()
         Configuration = pool.get('dms.configuration')
+        # The documents of the claims the transition moves only (the
+        # workflow filters them in the parent method, which checks the
+        # button too): a claim is never paid twice, nor unapproved
+        to_settle = [c for c in claims
+            if (c.state, 'settled') in cls._transitions]
         config = Configuration(1)
         method = config.claim_settlement
-        if not config.claim_product:
+        if to_settle and not config.claim_product:
             raise ClaimError(gettext(
                     'dms_campaigns.msg_claim_no_product'))
-        cls.write(claims, {'settlement_method': method})
-        if method == 'credit_note':
+        if to_settle:
+            cls.write(to_settle, {'settlement_method': method})
+        if to_settle and method == 'credit_note':
             # The accounting documents are made by the system for the
             # factory users who settle (they need no accounting rights)
             with without_check_access():
-                cls.credit(claims, config.claim_product)
+                cls.credit(to_settle, config.claim_product)
         super().settle(claims)
 
     @classmethod

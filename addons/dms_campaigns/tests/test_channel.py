@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from dms_dealer.tests.tools import create_dealer
+from trytond.config import config
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
@@ -151,6 +153,8 @@ class ChannelTestMixin:
                 'companies': [('add', [company.id])],
                 'company': company.id,
                 })
+        # The test's receivers are on the loopback
+        self.allow_private_hosts('127.0.0.1')
         tag = uuid.uuid4().hex[:6].upper()
         dealer = create_dealer(company, 'CH%s' % tag)
         unit, = Uom.search([('name', '=', 'Unit')])
@@ -200,6 +204,49 @@ class ChannelTestMixin:
         self.channel_dealer = dealer
         self.channel_products = [t.products[0] for t in templates]
         return Channel(channel.id), Campaign(campaign.id)
+
+    def allow_private_hosts(self, hosts):
+        "Allow the webhooks to the private addresses of hosts, for the test"
+        if not config.has_section('dms_campaigns'):
+            config.add_section('dms_campaigns')
+        previous = config.get(
+            'dms_campaigns', 'webhook_private_hosts', default='')
+        config.set('dms_campaigns', 'webhook_private_hosts', hosts)
+        self.addCleanup(config.set,
+            'dms_campaigns', 'webhook_private_hosts', previous)
+
+    @with_transaction()
+    def test_channel_address(self):
+        """Test a channel's URL is the http(s) address of a host, and that
+        its webhooks are not sent to a private address unless allowed"""
+        pool = Pool()
+        Channel = pool.get('dms.channel')
+        Delivery = pool.get('dms.channel.delivery')
+        channel, campaign = self.setup_channel()
+        for url in ['ftp://example.com/hooks',
+                'http://user:secret@example.com/hooks',
+                'example.com/hooks', 'http:///hooks',
+                'http://example.com:99999/hooks']:
+            with self.subTest(url=url):
+                with self.assertRaisesRegex(
+                        UserError, "not the http or https address"):
+                    Channel.write([channel], {'url': url})
+        receiver = Receiver(channel.secret).start()
+        self.addCleanup(receiver.stop)
+        Channel.write([channel], {'url': receiver.url})
+        Channel.publish([campaign], 'campaign.published')
+        delivery, = Delivery.search([('channel', '=', channel.id)])
+        # Production: the loopback is refused, nothing is sent
+        self.allow_private_hosts('')
+        status, error = delivery._post()
+        self.assertIsNone(status)
+        self.assertIn("private, loopback or reserved address 127.0.0.1",
+            error)
+        self.assertEqual(receiver.accepted, Counter())
+        # A development machine allows its receivers
+        self.allow_private_hosts('localhost, 127.0.0.1')
+        self.assertEqual(delivery._post(), (204, None))
+        self.assertEqual(receiver.accepted, Counter({delivery.webhook_id: 1}))
 
     @with_transaction()
     def test_channel_secret(self):

@@ -351,6 +351,18 @@ class FundTestMixin:
             (Decimal(0), Decimal(80), invoice))
         # Allocation 100 less the claim
         self.assertEqual(self.balance('D2'), Decimal(20))
+        # Settled again (by a job, not the button): no second document,
+        # and a claim not approved is not paid
+        Invoice = pool.get('account.invoice')
+        invoices = Invoice.search([])
+        other = self.claim('D2', 10)
+        Claim.settle([claim, other])
+        self.assertEqual(Invoice.search([]), invoices)
+        self.assertEqual(Claim(claim.id).credit_note, invoice)
+        self.assertEqual(Claim(claim.id).paid, Decimal(80))
+        self.assertEqual(Claim(other.id).state, other.state)
+        self.assertIsNone(Claim(other.id).settlement_method)
+        self.assertEqual(len(self.fund_lines('D2', 'settlement')), 1)
 
     @fund_transaction
     def test_settlement_deduction(self):
