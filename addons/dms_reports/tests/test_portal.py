@@ -1,7 +1,10 @@
 # This file is part of the DMS project.  The COPYRIGHT file at the top level
 # of this repository contains the full copyright notices and license terms.
 """The portal runs as its own user under the record rules of the session's
-dealer (in the database of dms_reports, which has every module's pages)
+dealer: the tests of PortalUserTestMixin, run in the database of
+dms_campaigns, which has every module's pages (by its
+CampaignPortalUserTestCase, with rows of another dealer on the campaigns'
+models too)
 
 Every route of the portal's route table is requested and the transaction
 user of its view is observed (with a profiler hook: nothing of the portal is
@@ -14,13 +17,10 @@ import sys
 from collections import defaultdict
 from decimal import Decimal
 
-from dms_dealer.tests.tools import LockRetrySetUpMixin
 from dms_orders.tests.test_intake import IntakeTestMixin
 from dms_portal.portal import as_portal
-from dms_portal.tests.tools import PortalClientMixin
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import RouteTestCase
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -42,11 +42,18 @@ def portal_views(modules=None):
     return views
 
 
-class PortalUserTestCase(
-        LockRetrySetUpMixin, PortalClientMixin, RouteTestCase):
-    "Test the portal's pages run as the portal's user under record rules"
-    module = 'dms_reports'
+class PortalUserTestMixin:
+    """Test the portal's pages run as the portal's user under record rules
+
+    Mixed into a RouteTestCase with PortalClientMixin and
+    LockRetrySetUpMixin in the database of the module that sees every
+    other one (dms_campaigns): a test case here would only run the same
+    tests in a database with fewer pages.  A subclass that activates more
+    models scoped by dealer extends setUpDatabase with rows of dealer B and
+    cls.foreign (and cls.contexts) with them."""
     password = PASSWORD
+    # The context of the searches on a model (a report's parameters)
+    contexts = {}
 
     @classmethod
     def setUpDatabase(cls):
@@ -59,6 +66,7 @@ class PortalUserTestCase(
         Notification = pool.get('dms.dealer.notification')
         Feedback = pool.get('dms.feedback')
         Bulletin = pool.get('dms.bulletin')
+        Territory = pool.get('dms.territory')
         ContactMechanism = pool.get('party.contact_mechanism')
         Identifier = pool.get('party.identifier')
         IntakeTestMixin.setup_network(cls)
@@ -107,10 +115,17 @@ class PortalUserTestCase(
             Feedback.create([{
                         'dealer': dealer.id, 'author': user.id,
                         'kind': 'demand', 'subject': 'From %s' % code}])
+        cls.territory, = Territory.create([{
+                    'name': "South", 'code': 'S', 'level': 'region'}])
+        # (the tiers, territories and products only give their relations
+        # a row: the audience is the dealers)
         bulletins = Bulletin.create([{
                     'title': 'To B', 'body': 'Only B',
                     'audience': 'dealers',
                     'dealers': [('add', [cls.dealer_b.id])],
+                    'tiers': [('add', [cls.dealer_b.tier.id])],
+                    'territories': [('add', [cls.territory.id])],
+                    'products': [('add', [product.id])],
                     'prices': [('create', [{
                                     'product': product.id,
                                     'unit_price': Decimal(5)}])],
@@ -123,6 +138,12 @@ class PortalUserTestCase(
             'dms.bulletin': [('title', '=', 'To B')],
             'dms.bulletin.price': [('bulletin.title', '=', 'To B')],
             'dms.bulletin.receipt': [('dealer', '=', cls.dealer_b.id)],
+            'dms.bulletin-dms.dealer': [('bulletin.title', '=', 'To B')],
+            'dms.bulletin-dms.dealer.tier': [
+                ('bulletin.title', '=', 'To B')],
+            'dms.bulletin-dms.territory': [('bulletin.title', '=', 'To B')],
+            'dms.bulletin-product.product': [
+                ('bulletin.title', '=', 'To B')],
             'dms.feedback': [('dealer', '=', cls.dealer_b.id)],
             # Dealers see no summary at all
             'dms.feedback.summary': [],
@@ -197,7 +218,8 @@ class PortalUserTestCase(
 
     def test_unscoped_search(self):
         """In a portal request, a search without domain on every model
-        scoped by dealer finds none of another dealer's rows"""
+        scoped by dealer (by its record rules or by those of the model of
+        its __access__) finds none of another dealer's rows"""
         with Transaction().start(self.db_name, 0), \
                 Transaction().set_context(company=self.company.id):
             pool = Pool()
@@ -206,6 +228,16 @@ class PortalUserTestCase(
             scoped = sorted({r.rule_group.model for r in Rule.search([])
                     if "Eval('dealer'" in (r.domain or '')
                     or '"dealer"' in (r.domain or '')})
+            # and the models under the rules of a scoped model (by their
+            # __access__: an activity under its participation's)
+            while True:
+                under = {name for name, Model in pool.iterobject()
+                    if name not in scoped and any(
+                        getattr(Model._fields.get(f), 'model_name', None)
+                        in scoped for f in Model.__access__)}
+                if not under:
+                    break
+                scoped = sorted(set(scoped) | under)
             self.assertIn('sale.sale', scoped)
             self.assertEqual(
                 sorted(set(scoped) - set(self.foreign)), [],
@@ -214,14 +246,16 @@ class PortalUserTestCase(
             for model in scoped:
                 with self.subTest(model=model):
                     Model = pool.get(model)
-                    foreign = Model.search(self.foreign[model])
-                    self.assertTrue(foreign, "no row of B to hide")
-                    with as_portal(pool, web_user):
-                        try:
-                            found = Model.search([])
-                        except AccessError:
-                            # Not readable by the portal at all
-                            found = []
+                    with Transaction().set_context(
+                            self.contexts.get(model, {})):
+                        foreign = Model.search(self.foreign[model])
+                        self.assertTrue(foreign, "no row of B to hide")
+                        with as_portal(pool, web_user):
+                            try:
+                                found = Model.search([])
+                            except AccessError:
+                                # Not readable by the portal at all
+                                found = []
                     self.assertFalse(set(found) & set(foreign))
             # The dealer's own rows are found
             with as_portal(pool, web_user):
